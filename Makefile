@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential cmake pkg-config git ca-certificates \
   libpcap-dev libssl-dev libcmocka-dev valgrind clang libclang-rt-14-dev \
   sip-tester tshark sngrep tcpdump iproute2 wrk procps
 
-.PHONY: all build deps test unit asan e2e fuzz-replay demo bench clean
+.PHONY: all build deps test unit asan e2e fuzz-replay fuzz demo bench clean
 
 all: build
 
@@ -37,6 +37,14 @@ asan:
 fuzz-replay: build
 	@cd $(BUILD) && ctest --output-on-failure -L fuzz
 
+# Each libFuzzer target runs briefly from its corpus (FUZZ_SECONDS each); findings fail the run.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 15
+fuzz:
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSB_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@tools/fuzz.sh $(FUZZ_BUILD)/fuzzers $(FUZZ_SECONDS)
+
 e2e: build
 	@tests/e2e/setup.sh
 	@cd $(BUILD) && ctest --output-on-failure -L e2e
@@ -46,6 +54,7 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-replay
+	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory e2e
 
 demo: deps build
@@ -57,4 +66,4 @@ bench: deps build
 	@bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
