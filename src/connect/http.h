@@ -62,6 +62,19 @@ void cn_http_response_free(cn_http_response *resp);
 /* A response header by name (case-insensitive), or NULL. */
 const char *cn_http_response_header(const cn_http_response *resp, const char *name);
 
+/* Counters per upstream host since start, for the metrics endpoint. */
+typedef struct cn_http_host_stats {
+    char host[128];               /* "pbx.example.com:5001" */
+    unsigned long requests;
+    unsigned long transport_errors; /* no response: DNS, connect, TLS, timeout, cancelled */
+    unsigned long status_4xx;
+    unsigned long status_5xx;
+    double seconds_total;
+} cn_http_host_stats;
+
+/* Copies up to max entries into out; returns how many. Thread-safe. */
+size_t cn_http_stats(cn_http_host_stats *out, size_t max);
+
 /* Percent-encodes s for use in a URL query component (RFC 3986 unreserved kept). free() it. */
 char *cn_url_encode(const char *s);
 

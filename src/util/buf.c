@@ -1,6 +1,7 @@
 /* Growable byte buffers with a hard maximum (see buf.h). */
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
