@@ -34,7 +34,9 @@ const sb_phone_country *sb_phone_country_find(const char *iso_or_cc);
 typedef enum {
     SB_PHONE_INVALID = 0,  /* no digits, letters where digits belong, or too long */
     SB_PHONE_E164,         /* canonical international number in e164 */
-    SB_PHONE_SHORT,        /* internal extension / short code (<= 6 digits): digits in e164 without "+" */
+    SB_PHONE_SHORT,        /* internal extension / short code (<= 6 digits, or with * #): as written in e164 */
+    SB_PHONE_DIGITS,       /* a longer number whose country cannot be inferred (no default plan
+                              and no +/00/011): its digits in e164, without "+" */
 } sb_phone_kind;
 
 /* How the input was written (for reports and the dial-prefix-duplication check). */
