@@ -163,4 +163,32 @@ bool mcp_call_client_has(const mcp_call *call, const char *capability);
  * stdio and on unauthenticated loopback HTTP. */
 bool mcp_call_has_scope(const mcp_call *call, const char *scope);
 
+/* ---- additions (core) -------------------------------------------------------------------- */
+
+/* Runs free_fn(family_data) once every tool, resource and prompt registered with
+ * family_data is gone (registry freed after a reload, or mcp_registry_remove_family) and no
+ * call using them is in flight. Lets a family own connector state across reloads. */
+void mcp_registry_set_family_free(mcp_registry *reg, void *family_data,
+                                  void (*free_fn)(void *family_data));
+
+/* Adds a line to the routing guide in the initialize instructions: topic is a short subject
+ * ("3CX PBX", "SIP captures"), hint says which tool answers which question ("who is on a call
+ * now -> tcx_active_calls; ..."). Families call it from their register function, so the guide
+ * always matches the tools actually registered. Tools not named in any hint are listed by
+ * title after the hints. Strings are copied. */
+void mcp_registry_add_hint(mcp_registry *reg, const char *topic, const char *hint);
+
+/* Number of tools registered (visible or not). */
+size_t mcp_registry_tool_count(mcp_registry *reg);
+
+/* Calls fn for each tool in listing order (what `switchboard tools` prints): name, the tool
+ * definition as tools/list shows it (borrowed), flags. Stops when fn returns non-zero. */
+void mcp_registry_foreach_tool(mcp_registry *reg,
+                               int (*fn)(void *ctx, const char *name, const json_t *tool,
+                                         unsigned flags),
+                               void *ctx);
+
+/* The tool's inputSchema as the client sees it (borrowed; NULL when there is no such tool). */
+const json_t *mcp_registry_input_schema(mcp_registry *reg, const char *tool_name);
+
 #endif
