@@ -21,6 +21,7 @@ enum {
     CDR_CSV_TOO_LONG = 1,
     CDR_CSV_BAD_QUOTE = 2,
     CDR_CSV_TOO_MANY_FIELDS = 3,
+    CDR_CSV_BAD_UTF8 = 4,
 };
 
 /* One row: fields[0..nfields); line = the 1-based line where the row starts; status one of
