@@ -1,0 +1,10 @@
+/* The subcommands of `switchboard`, one row each (see cli.h for how to add one). */
+#include "cli/cli.h"
+
+const cli_command cli_commands[] = {
+    {"serve", cli_serve, "serve MCP over stdio (the default command)", "[--drain-ms N]"},
+    {"tools", cli_tools, "print the tool catalogue", "[--json|--markdown]"},
+    {"call", cli_call, "run one tool in-process and print its result (exit 1 on isError)",
+     "TOOL ['JSON-ARGS'] [--json]"},
+    {NULL, NULL, NULL, NULL},
+};
