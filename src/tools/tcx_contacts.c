@@ -1,0 +1,205 @@
+/* 3CX phonebook: search_contacts (server-side contains() with escaped literals, paged) and
+ * find_contact_by_phone (every phone field compared across +49 / 0049 / 0 forms with the PBX's
+ * default country; exact matches before suffix matches). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/tcx_tools.h"
+#include "util/buf.h"
+
+#define CONTACT_PAGE 100
+
+static const char *const contact_fields[] = {"Id", "FirstName", "LastName", "CompanyName", "Title", "Department",
+                                             "Email", "PhoneNumber", "Business", "Business2", "BusinessFax", "Home",
+                                             "Mobile2", "Other", "Pager", "ContactType", NULL};
+static const char *const phone_fields[] = {"PhoneNumber", "Business", "Business2", "BusinessFax", "Home",
+                                           "Mobile2", "Other", "Pager", NULL};
+#define CONTACT_SELECT \
+    "Id,FirstName,LastName,CompanyName,Title,Department,Email,PhoneNumber,Business,Business2,BusinessFax,Home,Mobile2,Other,Pager,ContactType"
+
+static void contact_line(sb_buf *b, const json_t *k)
+{
+    sb_buf_printf(b, "\n%s %s%s%s%s", tcx_s(k, "FirstName"), tcx_s(k, "LastName"), *tcx_s(k, "CompanyName") ? " (" : "",
+                  tcx_s(k, "CompanyName"), *tcx_s(k, "CompanyName") ? ")" : "");
+    for (size_t i = 0; phone_fields[i]; i++)
+        if (*tcx_s(k, phone_fields[i]))
+            sb_buf_printf(b, ", %s %s", phone_fields[i], tcx_s(k, phone_fields[i]));
+}
+
+static void h_search_contacts(mcp_call *call, const json_t *args)
+{
+    tcx_ctx c;
+    if (!tcx_begin(call, args, &c))
+        return;
+    const char *q = json_string_value(json_object_get(args, "query"));
+    long top = (long)json_integer_value(json_object_get(args, "top"));
+    long skip = (long)json_integer_value(json_object_get(args, "skip"));
+    static const char *const fields[] = {"FirstName", "LastName", "CompanyName", "Email", "Business",
+                                         "PhoneNumber", NULL};
+    tcx_filter f;
+    tcx_filter_init(&f);
+    for (size_t i = 0; fields[i]; i++) {
+        tcx_filter_raw(&f, i ? " or contains(" : "contains(");
+        tcx_filter_raw(&f, fields[i]);
+        tcx_filter_raw(&f, ",");
+        tcx_filter_lit(&f, q);
+        tcx_filter_raw(&f, ")");
+    }
+    tcx_url u;
+    tcx_url_init(&u, "Contacts");
+    tcx_url_filter(&u, &f);
+    tcx_filter_free(&f);
+    tcx_url_opt(&u, "$select", CONTACT_SELECT);
+    tcx_url_opt(&u, "$orderby", "LastName asc");
+    tcx_url_opt_int(&u, "$top", top);
+    tcx_url_opt_int(&u, "$skip", skip);
+    tcx_url_opt(&u, "$count", "true");
+    json_t *v;
+    long total;
+    if (!tcx_list(&c, &u, &v, &total))
+        return;
+    json_t *items = json_array();
+    sb_buf b;
+    sb_buf_init(&b, 64 * 1024);
+    size_t i;
+    json_t *k;
+    json_array_foreach(v, i, k) {
+        json_array_append_new(items, tcx_pick(k, contact_fields));
+        contact_line(&b, k);
+    }
+    size_t n = json_array_size(items);
+    if (total < 0)
+        total = skip + (long)n;
+    json_t *out = tcx_result(&c);
+    json_object_set_new(out, "query", json_string(q));
+    json_object_set_new(out, "total", json_integer(total));
+    json_object_set_new(out, "returned", json_integer((json_int_t)n));
+    json_object_set_new(out, "hasMore", json_boolean(skip + (long)n < total));
+    json_object_set_new(out, "contacts", items);
+    tcx_finish(&c, out, "%zu of %ld contact(s) matching '%s'%s%s", n, total, q,
+               tcx_looks_like_phone(q) ? " (for numbers written differently use find_contact_by_phone)" : "",
+               b.data ? b.data : "");
+    sb_buf_free(&b);
+    json_decref(v);
+}
+
+/* Best match of the contact's phone fields against the number: 2 exact, 1 suffix, 0 none. */
+static int contact_match(tcx_ctx *c, const json_t *k, const char *phone, const char **field)
+{
+    int best = 0;
+    for (size_t i = 0; phone_fields[i]; i++) {
+        int m = tcx_phone_match(c, tcx_s(k, phone_fields[i]), phone);
+        if (m > best) {
+            best = m;
+            *field = phone_fields[i];
+        }
+    }
+    return best;
+}
+
+static void h_find_contact_by_phone(mcp_call *call, const json_t *args)
+{
+    tcx_ctx c;
+    if (!tcx_begin(call, args, &c))
+        return;
+    const char *phone = json_string_value(json_object_get(args, "phone"));
+    long limit = (long)json_integer_value(json_object_get(args, "scanLimit"));
+    json_t *exact = json_array(), *suffix = json_array();
+    long scanned = 0;
+    bool truncated = false;
+    for (long skip = 0;; skip += CONTACT_PAGE) {
+        if (skip >= limit) {
+            truncated = true;
+            break;
+        }
+        tcx_url u;
+        tcx_url_init(&u, "Contacts");
+        tcx_url_opt(&u, "$select", CONTACT_SELECT);
+        tcx_url_opt(&u, "$orderby", "Id asc");
+        tcx_url_opt_int(&u, "$top", CONTACT_PAGE);
+        tcx_url_opt_int(&u, "$skip", skip);
+        json_t *v;
+        long cnt;
+        if (!tcx_list(&c, &u, &v, &cnt)) {
+            json_decref(exact);
+            json_decref(suffix);
+            return;
+        }
+        size_t i;
+        json_t *k;
+        json_array_foreach(v, i, k) {
+            const char *field = "";
+            int m = contact_match(&c, k, phone, &field);
+            if (!m)
+                continue;
+            json_t *o = tcx_pick(k, contact_fields);
+            json_object_set_new(o, "matchedField", json_string(field));
+            json_array_append_new(m == 2 ? exact : suffix, o);
+        }
+        size_t got = json_array_size(v);
+        scanned += (long)got;
+        json_decref(v);
+        if (got < CONTACT_PAGE)
+            break;
+        mcp_call_progress(call, (double)scanned, 0, "scanning contacts");
+    }
+    const char *mode = json_array_size(exact) ? "exact" : json_array_size(suffix) ? "suffix" : "none";
+    json_t *items = json_array_size(exact) ? exact : suffix;
+    json_t *out = tcx_result(&c);
+    json_object_set_new(out, "phone", json_string(phone));
+    json_object_set_new(out, "matchMode", json_string(mode));
+    json_object_set_new(out, "scanned", json_integer(scanned));
+    json_object_set_new(out, "truncated", json_boolean(truncated));
+    json_object_set_new(out, "returned", json_integer((json_int_t)json_array_size(items)));
+    json_object_set(out, "contacts", items);
+    if (!c.fam->country[c.idx])
+        json_object_set_new(out, "note", json_string("no default country configured (TCX_DEFAULT_COUNTRY): "
+                                                     "national numbers are compared by their last digits"));
+    sb_buf b;
+    sb_buf_init(&b, 32768);
+    size_t i;
+    json_t *k;
+    json_array_foreach(items, i, k) contact_line(&b, k);
+    tcx_finish(&c, out, "%zu contact(s) with number %s (%s match, %ld scanned%s)%s", json_array_size(items), phone,
+               mode, scanned, truncated ? ", scan limit reached" : "", b.data ? b.data : "");
+    sb_buf_free(&b);
+    json_decref(exact);
+    json_decref(suffix);
+}
+
+static const mcp_param p_search[] = {
+    {.name = "query", .type = MCP_T_STRING, .required = true, .min_length = 1, .max_length = 200,
+     .description = "Text found in the name, company, e-mail or phone number."},
+    {.name = "top", .type = MCP_T_INTEGER, .default_json = "25", .minimum = MCP_BOUND(1), .maximum = MCP_BOUND(100),
+     .description = "Page size."},
+    {.name = "skip", .type = MCP_T_INTEGER, .default_json = "0", .minimum = MCP_BOUND(0), .maximum = MCP_BOUND(100000),
+     .description = "Rows to skip (paging)."},
+    {0}};
+static const mcp_param p_phone[] = {
+    {.name = "phone", .type = MCP_T_STRING, .required = true, .min_length = 3, .max_length = 40,
+     .description = "The number in any form: +49 731 123456, 0049 731 123456, 0731 123456."},
+    {.name = "scanLimit", .type = MCP_T_INTEGER, .default_json = "5000", .minimum = MCP_BOUND(100),
+     .maximum = MCP_BOUND(50000), .description = "At most this many contacts are compared."},
+    {0}};
+
+#define RO (MCP_ANN_READ_ONLY | MCP_ANN_IDEMPOTENT | MCP_ANN_OPEN_WORLD)
+
+const mcp_tool_def tcx_contact_tools[] = {
+    {.name = "search_contacts", .title = "Search the phonebook",
+     .description = "Searches the PBX phonebook by name, company, e-mail or number text.",
+     .params = p_search, .annotations = RO,
+     .output_schema = "{\"type\":\"object\",\"properties\":{" TCX_OS_PBX "," TCX_OS_PAGE ",\"query\":{\"type\":\"string\"},"
+                      "\"contacts\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}},\"required\":[\"contacts\","
+                      "\"returned\",\"hasMore\"]}",
+     .handler = h_search_contacts},
+    {.name = "find_contact_by_phone", .title = "Who has this number",
+     .description = "Finds phonebook contacts by phone number, whatever the form (+49..., 0049..., 0...), across all "
+                    "of a contact's phone fields.",
+     .params = p_phone, .annotations = RO,
+     .output_schema = "{\"type\":\"object\",\"properties\":{" TCX_OS_PBX ",\"phone\":{\"type\":\"string\"},\"matchMode\":"
+                      "{\"type\":\"string\",\"enum\":[\"exact\",\"suffix\",\"none\"]},\"scanned\":{\"type\":\"integer\"},"
+                      "\"truncated\":{\"type\":\"boolean\"},\"returned\":{\"type\":\"integer\"},\"contacts\":{\"type\":"
+                      "\"array\",\"items\":{\"type\":\"object\"}}},\"required\":[\"matchMode\",\"contacts\"]}",
+     .handler = h_find_contact_by_phone},
+    {0}};
