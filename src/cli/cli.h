@@ -54,5 +54,6 @@ void cli_usage(bool to_stderr);
 int cli_serve(int argc, char **argv, const sb_options *opt);
 int cli_tools(int argc, char **argv, const sb_options *opt);
 int cli_call(int argc, char **argv, const sb_options *opt);
+int cli_analyze(int argc, char **argv, const sb_options *opt);
 
 #endif

@@ -6,5 +6,6 @@ const cli_command cli_commands[] = {
     {"tools", cli_tools, "print the tool catalogue", "[--json|--markdown]"},
     {"call", cli_call, "run one tool in-process and print its result (exit 1 on isError)",
      "TOOL ['JSON-ARGS'] [--json]"},
+    {"analyze", cli_analyze, "analyse a SIP capture or log (calls, verdicts, ladders)", "FILE [--call CALLID] [--json|--ladder|--mermaid]"},
     {NULL, NULL, NULL, NULL},
 };

@@ -81,4 +81,16 @@ void sip_read_stats_to_report(const sip_read_stats *s, sip_report *r);
  * used). Returns NULL when out of memory. */
 sip_report *sip_analyze_records(const sip_record *recs, size_t n, const sip_engine_opts *opts);
 
+/* Reads a file and analyses it: a new engine with eo (NULL = defaults), sip_read_file, finish,
+ * reader facts copied into the report. NULL with err set when the file cannot be read. */
+sip_report *sip_analyze_file(const char *path, const sip_engine_opts *eo, const sip_read_opts *ro,
+                             sip_read_stats *st, char *err, size_t errlen);
+
+/* For a ladder of one call: analyses the file keeping the messages of call_id, finds its B2BUA
+ * legs (X-CID or number+time) and reads the file a second time when a leg's messages were not
+ * kept. Fills idx[0..*n) with the report indexes of the call and its legs (max entries).
+ * NULL with err set when the file cannot be read or the Call-ID is not in it. */
+sip_report *sip_analyze_file_call(const char *path, const char *call_id, const sip_read_opts *ro,
+                                  size_t *idx, size_t max, size_t *n, char *err, size_t errlen);
+
 #endif

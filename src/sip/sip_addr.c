@@ -1,0 +1,110 @@
+/* IP endpoints: parsing and formatting literals, comparisons, private-range tests (RFC 1918,
+ * RFC 6598, link-local, IPv6 ULA and link-local). */
+#include "sip/sip.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+int sip_addr_parse(const char *text, size_t len, sip_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    char tmp[64];
+    while (len && (*text == ' ' || *text == '\t')) {
+        text++;
+        len--;
+    }
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r'))
+        len--;
+    if (!len || len >= sizeof tmp)
+        return -1;
+    const char *host = text, *port = NULL;
+    size_t hl = len, pl = 0;
+    if (text[0] == '[') {
+        const char *e = memchr(text, ']', len);
+        if (!e)
+            return -1;
+        host = text + 1;
+        hl = (size_t)(e - text - 1);
+        if ((size_t)(e - text) + 1 < len) {
+            if (e[1] != ':')
+                return -1;
+            port = e + 2;
+            pl = len - (size_t)(e - text) - 2;
+        }
+    } else {
+        const char *c = memchr(text, ':', len);
+        if (c && !memchr(c + 1, ':', len - (size_t)(c - text) - 1)) {
+            hl = (size_t)(c - text);
+            port = c + 1;
+            pl = len - hl - 1;
+        }
+    }
+    memcpy(tmp, host, hl);
+    tmp[hl] = 0;
+    if (memchr(tmp, ':', hl)) {
+        if (inet_pton(AF_INET6, tmp, out->ip) != 1)
+            return memset(out, 0, sizeof *out), -1;
+        out->family = 6;
+    } else {
+        if (inet_pton(AF_INET, tmp, out->ip) != 1)
+            return memset(out, 0, sizeof *out), -1;
+        out->family = 4;
+    }
+    if (port) {
+        unsigned v = 0;
+        if (!pl || pl > 5)
+            return memset(out, 0, sizeof *out), -1;
+        for (size_t i = 0; i < pl; i++) {
+            if (port[i] < '0' || port[i] > '9')
+                return memset(out, 0, sizeof *out), -1;
+            v = v * 10 + (unsigned)(port[i] - '0');
+        }
+        if (v > 65535)
+            return memset(out, 0, sizeof *out), -1;
+        out->port = (uint16_t)v;
+    }
+    return 0;
+}
+
+char *sip_addr_format(const sip_addr *a, char *buf, size_t size)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (!size)
+        return buf;
+    if (a->family == 4)
+        inet_ntop(AF_INET, a->ip, ip, sizeof ip);
+    else if (a->family == 6)
+        inet_ntop(AF_INET6, a->ip, ip, sizeof ip);
+    if (a->family == 6 && a->port)
+        snprintf(buf, size, "[%s]:%u", ip, a->port);
+    else if (a->port)
+        snprintf(buf, size, "%s:%u", ip, a->port);
+    else
+        snprintf(buf, size, "%s", ip);
+    return buf;
+}
+
+bool sip_addr_same_host(const sip_addr *a, const sip_addr *b)
+{
+    if (a->family != b->family)
+        return false;
+    return memcmp(a->ip, b->ip, a->family == 6 ? 16 : 4) == 0;
+}
+
+bool sip_addr_equal(const sip_addr *a, const sip_addr *b)
+{
+    return sip_addr_same_host(a, b) && a->port == b->port;
+}
+
+bool sip_addr_is_private(const sip_addr *a)
+{
+    const uint8_t *p = a->ip;
+    if (a->family == 4)
+        return p[0] == 10 || (p[0] == 172 && (p[1] & 0xf0) == 16) ||
+               (p[0] == 192 && p[1] == 168) || (p[0] == 100 && (p[1] & 0xc0) == 64) ||
+               (p[0] == 169 && p[1] == 254);
+    if (a->family == 6)
+        return (p[0] & 0xfe) == 0xfc || (p[0] == 0xfe && (p[1] & 0xc0) == 0x80);
+    return false;
+}

@@ -1,0 +1,205 @@
+/* Per-call analysis: what each message tells (NAT checks of sip-cdr.md §2.5, SDP offer and
+ * answer), and the verdict once the call is released: outcome with final code and Q.850 cause
+ * (Reason header first), timings, retransmissions against the RFC 3261 timers, authentication,
+ * NAT, media. Every finding carries evidence: the frames and times it rests on. */
+#include "sip/sip_int.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FINDINGS 32
+
+int sip_call_add_finding(sip_call *c, const char *code, sip_severity sev, const sip_evidence *ev,
+                         unsigned n_ev, const char *fmt, ...)
+{
+    if (c->n_findings >= MAX_FINDINGS)
+        return -1;
+    sip_finding *n = realloc(c->findings, (c->n_findings + 1) * sizeof *n);
+    if (!n)
+        return -1;
+    c->findings = n;
+    sip_finding *f = &n[c->n_findings];
+    memset(f, 0, sizeof *f);
+    f->code = code;
+    f->severity = sev;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&f->text, fmt, ap) < 0)
+        f->text = NULL;
+    va_end(ap);
+    if (!f->text)
+        return -1;
+    if (n_ev > SIP_MAX_EVIDENCE)
+        n_ev = SIP_MAX_EVIDENCE;
+    memcpy(f->ev, ev, n_ev * sizeof *ev);
+    f->n_ev = n_ev;
+    c->n_findings++;
+    return 0;
+}
+
+void sip_call_free_fields(sip_call *c)
+{
+    free(c->call_id);
+    free(c->method);
+    free(c->from_user);
+    free(c->to_user);
+    free(c->from_tag);
+    free(c->to_tag);
+    free(c->user_agent);
+    free(c->xcid);
+    free(c->final_phrase);
+    free(c->reason_text);
+    free(c->warning_text);
+    free(c->codec);
+    for (size_t i = 0; i < c->n_findings; i++)
+        free(c->findings[i].text);
+    free(c->findings);
+    free(c->rtp);
+    for (size_t i = 0; i < c->n_msgs_kept; i++) {
+        free(c->msgs[i].label);
+        free(c->msgs[i].sdp_brief);
+        free(c->msgs[i].raw);
+    }
+    free(c->msgs);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- observation ------------------------------------------------------------------------- */
+
+static bool host_addr(sip_str host, int port, sip_addr *a)
+{
+    if (sip_addr_parse(host.p, host.n, a) < 0)
+        return false;
+    a->port = (uint16_t)port;
+    return true;
+}
+
+static void nat_mark(sip_dlg *d, int check, const sip_record *r, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void nat_mark(sip_dlg *d, int check, const sip_record *r, const char *fmt, ...)
+{
+    if (d->nat_frame[check])
+        return;
+    d->nat_frame[check] = r->frame;
+    d->nat_time[check] = r->time_us;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->nat_detail[check], sizeof d->nat_detail[check], fmt, ap);
+    va_end(ap);
+}
+
+static void nat_request(sip_dlg *d, const sip_msg *m, const sip_record *r)
+{
+    if (!r->src.family)
+        return;
+    char src[SIP_ADDR_STRLEN];
+    sip_addr_format(&r->src, src, sizeof src);
+    sip_addr via, ct;
+    int vport = m->via.port ? m->via.port : 5060;
+    if (m->via.host.n && host_addr(m->via.host, vport, &via)) {
+        if (!sip_addr_same_host(&via, &r->src))
+            nat_mark(d, NAT_N2, r, "top Via host %.*s differs from packet source %s",
+                     (int)m->via.host.n, m->via.host.p, src);
+        if (sip_addr_is_private(&via))
+            nat_mark(d, NAT_N3, r, "top Via host %.*s is a private address", (int)m->via.host.n,
+                     m->via.host.p);
+    }
+    if (m->via.host.n && vport != r->src.port)
+        nat_mark(d, NAT_N5, r, "packet source port %u differs from Via port %d", r->src.port, vport);
+    int cport = m->contact_port ? m->contact_port : 5060;
+    if (m->contact_host.n && host_addr(m->contact_host, cport, &ct)) {
+        if (sip_addr_is_private(&ct))
+            nat_mark(d, NAT_N1, r, "Contact host %.*s is a private address",
+                     (int)m->contact_host.n, m->contact_host.p);
+        if (!sip_addr_same_host(&ct, &r->src))
+            nat_mark(d, NAT_N6, r, "Contact host %.*s differs from packet source %s",
+                     (int)m->contact_host.n, m->contact_host.p, src);
+        if (cport != r->src.port)
+            nat_mark(d, NAT_N7, r, "Contact port %d differs from packet source port %u", cport,
+                     r->src.port);
+    }
+}
+
+void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r)
+{
+    const sip_sdp_media *m = NULL;
+    for (unsigned i = 0; i < s->n_media && !m; i++)
+        if (sip_str_eq(s->m[i].type, "audio"))
+            m = &s->m[i];
+    if (!m && s->n_media)
+        m = &s->m[0];
+    memset(f, 0, sizeof *f);
+    f->present = true;
+    f->frame = r->frame;
+    f->t = r->time_us;
+    if (!m)
+        return;
+    f->media = m->conn;
+    f->media.port = (uint16_t)m->port;
+    f->dir = m->dir;
+    f->zero = m->conn_zero;
+    f->port0 = m->port == 0;
+    f->crypto = m->has_crypto;
+    for (unsigned i = 0; i < m->n_fmt && f->n_fmt < SDP_FMTS; i++) {
+        char buf[16];
+        const char *nm = sip_sdp_codec(m, i, buf, sizeof buf);
+        f->pt[f->n_fmt] = m->fmt[i];
+        snprintf(f->name[f->n_fmt], sizeof f->name[0], "%s", nm);
+        f->rate[f->n_fmt] = m->fmt_rate[i];
+        f->n_fmt++;
+    }
+}
+
+void sip_dlg_observe(sip_dlg *d, const sip_msg *m, const sip_record *r)
+{
+    sip_call *c = &d->c;
+    if (m->is_request && m->method != SIP_M_ACK && m->method != SIP_M_CANCEL &&
+        sip_addr_equal(&r->src, &c->caller))
+        nat_request(d, m, r);
+    if (!m->is_request && (m->via.received.n || m->via.rport > 0)) {
+        int sent = m->via.port ? m->via.port : 5060;
+        if (m->via.received.n || m->via.rport != sent)
+            nat_mark(d, NAT_N8, r, "response Via shows received=%.*s rport=%d (sent-by %.*s:%d)",
+                     (int)m->via.received.n, m->via.received.p, m->via.rport,
+                     (int)m->via.host.n, m->via.host.p, sent);
+    }
+    sip_str sdp_body;
+    sip_sdp sdp;
+    if (!m->body.n || sip_body_find_sdp(m->content_type, m->body, &sdp_body) < 0 ||
+        sip_sdp_parse(sdp_body.p, sdp_body.n, &sdp) < 0)
+        return;
+    sip_sdp_fact f;
+    sip_sdp_fact_from(&f, &sdp, r);
+    bool from_caller = sip_addr_equal(&r->src, &c->caller) || !r->src.family;
+    if (m->is_request && m->method == SIP_M_INVITE && m->to_tag.n) {
+        /* re-INVITE: hold when it asks for sendonly/inactive or c=0.0.0.0 */
+        if (f.dir == SIP_DIR_SENDONLY || f.dir == SIP_DIR_INACTIVE || f.zero) {
+            if (!d->hold) {
+                d->hold = true;
+                d->f_hold = r->frame;
+                d->t_hold = r->time_us;
+            }
+        }
+        /* a new media address of the sender */
+        if (from_caller && f.media.family && !f.zero)
+            d->offer.media = f.media;
+        else if (f.media.family && !f.zero)
+            d->answer.media = f.media;
+        return;
+    }
+    if (m->is_request && !d->offer.present && !m->to_tag.n) {
+        d->offer = f;
+        if (f.media.family && sip_addr_is_private(&f.media))
+            nat_mark(d, NAT_N4, r, "SDP c= address is private");
+    } else if (!m->is_request && d->offer.present && !d->answer.present &&
+               m->cseq_method == SIP_M_INVITE && m->status < 300) {
+        d->answer = f;
+    } else if (!m->is_request && !d->offer.present && m->cseq_method == SIP_M_INVITE) {
+        d->offer = f; /* late offer in the 200; the answer comes in the ACK */
+    } else if (m->is_request && m->method == SIP_M_ACK && d->offer.present && !d->answer.present) {
+        d->answer = f;
+    }
+}

@@ -1,0 +1,723 @@
+/* The engine: every SIP message from every source lands in sip_engine_feed(), is grouped by
+ * Call-ID into a live dialog (hash table + LRU list by last activity), checked against earlier
+ * messages for retransmissions and capture duplicates, and recorded compactly. Dialogs that
+ * are finished and idle for linger_s of capture time are concluded (sip_analyze.c) and their
+ * per-message state freed; only the sip_call summary stays. */
+#include "sip/sip_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEF_MAX_CALLS 2000000u
+#define DEF_MAX_MSGS 4096u
+#define DEF_MAX_KEPT (1u << 20)
+
+struct sip_engine {
+    sip_engine_opts o;
+    sip_dlg **buckets;
+    size_t n_buckets, n_live;
+    sip_dlg *lru_head, *lru_tail;
+    sip_report *rep;
+    size_t calls_cap;
+    uint32_t *idx;           /* released calls by Call-ID hash: open addressing, index+1 */
+    size_t idx_cap;
+    uint64_t frame_counter;
+    int64_t last_t, first_t;
+    uint64_t since_sweep;
+    /* media address -> dialog */
+    struct media_ent {
+        sip_addr a;
+        sip_dlg *d;
+        bool caller_side;    /* the address is the caller's media */
+    } *media;
+    size_t media_cap, media_n;
+    bool any_rtp;
+};
+
+/* ---- small helpers ------------------------------------------------------------------------- */
+
+static uint32_t h32(sip_str s)
+{
+    return s.n ? (uint32_t)sip_hash(s.p, s.n) : 0;
+}
+
+static void lru_unlink(sip_engine *e, sip_dlg *d)
+{
+    if (d->lprev)
+        d->lprev->lnext = d->lnext;
+    else
+        e->lru_head = d->lnext;
+    if (d->lnext)
+        d->lnext->lprev = d->lprev;
+    else
+        e->lru_tail = d->lprev;
+    d->lprev = d->lnext = NULL;
+}
+
+static void lru_push(sip_engine *e, sip_dlg *d)
+{
+    d->lprev = e->lru_tail;
+    d->lnext = NULL;
+    if (e->lru_tail)
+        e->lru_tail->lnext = d;
+    else
+        e->lru_head = d;
+    e->lru_tail = d;
+}
+
+sip_engine *sip_engine_new(const sip_engine_opts *opts)
+{
+    sip_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    if (opts)
+        e->o = *opts;
+    if (!e->o.max_calls)
+        e->o.max_calls = DEF_MAX_CALLS;
+    if (!e->o.max_msgs_per_call)
+        e->o.max_msgs_per_call = DEF_MAX_MSGS;
+    if (!e->o.max_kept_bytes_per_call)
+        e->o.max_kept_bytes_per_call = DEF_MAX_KEPT;
+    if (e->o.linger_s <= 0)
+        e->o.linger_s = 32.0;
+    if (e->o.leg_window_s == 0)
+        e->o.leg_window_s = 2.0;
+    e->n_buckets = 1024;
+    e->buckets = calloc(e->n_buckets, sizeof *e->buckets);
+    e->rep = calloc(1, sizeof *e->rep);
+    if (!e->buckets || !e->rep) {
+        free(e->buckets);
+        free(e->rep);
+        free(e);
+        return NULL;
+    }
+    e->rep->source_format = "records";
+    return e;
+}
+
+/* ---- media map (open addressing on the address; small) ------------------------------------ */
+
+static size_t addr_slot(const sip_addr *a, size_t cap)
+{
+    return (size_t)(sip_hash(a, sizeof *a) & (cap - 1));
+}
+
+static void media_put(sip_engine *e, const sip_addr *a, sip_dlg *d, bool caller_side)
+{
+    if (!a->family || !a->port)
+        return;
+    if (e->media_n * 2 >= e->media_cap) {
+        size_t nc = e->media_cap ? e->media_cap * 2 : 256;
+        struct media_ent *nm = calloc(nc, sizeof *nm);
+        if (!nm)
+            return;
+        for (size_t i = 0; i < e->media_cap; i++)
+            if (e->media[i].d) {
+                size_t s = addr_slot(&e->media[i].a, nc);
+                while (nm[s].d)
+                    s = (s + 1) & (nc - 1);
+                nm[s] = e->media[i];
+            }
+        free(e->media);
+        e->media = nm;
+        e->media_cap = nc;
+    }
+    size_t s = addr_slot(a, e->media_cap);
+    while (e->media[s].d && !sip_addr_equal(&e->media[s].a, a))
+        s = (s + 1) & (e->media_cap - 1);
+    if (!e->media[s].d)
+        e->media_n++;
+    e->media[s] = (struct media_ent){*a, d, caller_side};
+    if (d->n_media_keys < DLG_MAX_MEDIA)
+        d->media_keys[d->n_media_keys++] = *a;
+}
+
+static struct media_ent *media_get(sip_engine *e, const sip_addr *a)
+{
+    if (!e->media_cap)
+        return NULL;
+    size_t s = addr_slot(a, e->media_cap);
+    for (size_t k = 0; k < e->media_cap && e->media[s].d; k++) {
+        if (sip_addr_equal(&e->media[s].a, a))
+            return &e->media[s];
+        s = (s + 1) & (e->media_cap - 1);
+    }
+    return NULL;
+}
+
+/* Removes a dialog's entries (rebuilding the probe chains after each removal). */
+static void media_drop(sip_engine *e, sip_dlg *d)
+{
+    for (unsigned k = 0; k < d->n_media_keys; k++) {
+        struct media_ent *m = media_get(e, &d->media_keys[k]);
+        if (!m || m->d != d)
+            continue;
+        size_t s = (size_t)(m - e->media);
+        e->media[s].d = NULL;
+        e->media_n--;
+        size_t j = (s + 1) & (e->media_cap - 1);
+        while (e->media[j].d) {
+            struct media_ent t = e->media[j];
+            e->media[j].d = NULL;
+            e->media_n--;
+            size_t ns = addr_slot(&t.a, e->media_cap);
+            while (e->media[ns].d)
+                ns = (ns + 1) & (e->media_cap - 1);
+            e->media[ns] = t;
+            e->media_n++;
+            j = (j + 1) & (e->media_cap - 1);
+        }
+    }
+    d->n_media_keys = 0;
+}
+
+/* ---- released-call index -------------------------------------------------------------------- */
+
+static void idx_put(sip_engine *e, uint64_t key, size_t i)
+{
+    if ((e->rep->n_calls + 1) * 2 >= e->idx_cap) {
+        size_t nc = e->idx_cap ? e->idx_cap * 2 : 1024;
+        uint32_t *ni = calloc(nc, sizeof *ni);
+        if (!ni)
+            return;
+        for (size_t k = 0; k < e->idx_cap; k++)
+            if (e->idx[k]) {
+                const sip_call *c = &e->rep->calls[e->idx[k] - 1];
+                size_t s = (size_t)sip_hash(c->call_id, strlen(c->call_id)) & (nc - 1);
+                while (ni[s])
+                    s = (s + 1) & (nc - 1);
+                ni[s] = e->idx[k];
+            }
+        free(e->idx);
+        e->idx = ni;
+        e->idx_cap = nc;
+    }
+    size_t s = (size_t)key & (e->idx_cap - 1);
+    while (e->idx[s])
+        s = (s + 1) & (e->idx_cap - 1);
+    e->idx[s] = (uint32_t)(i + 1);
+}
+
+static sip_call *idx_get(sip_engine *e, uint64_t key, sip_str cid)
+{
+    if (!e->idx_cap)
+        return NULL;
+    size_t s = (size_t)key & (e->idx_cap - 1);
+    for (size_t k = 0; k < e->idx_cap && e->idx[s]; k++) {
+        sip_call *c = &e->rep->calls[e->idx[s] - 1];
+        if (strlen(c->call_id) == cid.n && memcmp(c->call_id, cid.p, cid.n) == 0)
+            return c;
+        s = (s + 1) & (e->idx_cap - 1);
+    }
+    return NULL;
+}
+
+/* ---- dialogs -------------------------------------------------------------------------------- */
+
+static sip_dlg *dlg_find(sip_engine *e, uint64_t key, sip_str cid)
+{
+    for (sip_dlg *d = e->buckets[key & (e->n_buckets - 1)]; d; d = d->hnext)
+        if (d->key == key && strlen(d->c.call_id) == cid.n && memcmp(d->c.call_id, cid.p, cid.n) == 0)
+            return d;
+    return NULL;
+}
+
+static void grow_buckets(sip_engine *e)
+{
+    size_t nb = e->n_buckets * 2;
+    sip_dlg **b = calloc(nb, sizeof *b);
+    if (!b)
+        return;
+    for (size_t i = 0; i < e->n_buckets; i++)
+        for (sip_dlg *d = e->buckets[i], *n; d; d = n) {
+            n = d->hnext;
+            d->hnext = b[d->key & (nb - 1)];
+            b[d->key & (nb - 1)] = d;
+        }
+    free(e->buckets);
+    e->buckets = b;
+    e->n_buckets = nb;
+}
+
+static bool wants_keep(const sip_engine *e, sip_str cid, sip_str xcid)
+{
+    if (e->o.keep_messages)
+        return true;
+    for (size_t i = 0; i < e->o.n_keep_call_ids; i++) {
+        const char *k = e->o.keep_call_ids[i];
+        if (!k)
+            continue;
+        size_t n = strlen(k);
+        if ((cid.n == n && memcmp(cid.p, k, n) == 0) || (xcid.n == n && memcmp(xcid.p, k, n) == 0))
+            return true;
+    }
+    return false;
+}
+
+static sip_dlg *dlg_new(sip_engine *e, uint64_t key, const sip_msg *m, const sip_record *r)
+{
+    sip_dlg *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->key = key;
+    d->c.call_id = sip_str_dup(m->call_id);
+    if (!d->c.call_id) {
+        free(d);
+        return NULL;
+    }
+    d->c.leg_group = -1;
+    d->c.start_us = r->time_us;
+    d->c.first_frame = r->frame;
+    d->t_first = r->time_us;
+    d->keep = wants_keep(e, m->call_id, m->xcid);
+    size_t b = key & (e->n_buckets - 1);
+    d->hnext = e->buckets[b];
+    e->buckets[b] = d;
+    e->n_live++;
+    lru_push(e, d);
+    if (e->n_live > e->n_buckets)
+        grow_buckets(e);
+    return d;
+}
+
+static void dlg_unhash(sip_engine *e, sip_dlg *d)
+{
+    sip_dlg **pp = &e->buckets[d->key & (e->n_buckets - 1)];
+    while (*pp && *pp != d)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = d->hnext;
+    e->n_live--;
+    lru_unlink(e, d);
+}
+
+/* Concludes a dialog and moves its summary into the report. */
+static void dlg_release(sip_engine *e, sip_dlg *d)
+{
+    dlg_unhash(e, d);
+    media_drop(e, d);
+    sip_rtp_finish(d);
+    sip_dlg_conclude(d, e->last_t, e->any_rtp);
+    sip_report *rep = e->rep;
+    if (rep->n_calls >= e->o.max_calls) {
+        rep->n_calls_dropped++;
+        sip_call_free_fields(&d->c);
+    } else {
+        if (rep->n_calls == e->calls_cap) {
+            size_t nc = e->calls_cap ? e->calls_cap * 2 : 64;
+            sip_call *n = realloc(rep->calls, nc * sizeof *n);
+            if (!n) {
+                rep->n_calls_dropped++;
+                sip_call_free_fields(&d->c);
+                goto out;
+            }
+            rep->calls = n;
+            e->calls_cap = nc;
+        }
+        rep->calls[rep->n_calls] = d->c;
+        idx_put(e, d->key, rep->n_calls);
+        rep->n_calls++;
+    }
+out:
+    free(d->ev);
+    free(d);
+}
+
+static void sweep(sip_engine *e)
+{
+    int64_t now = e->last_t;
+    int64_t fin = (int64_t)(e->o.linger_s * 1e6), unfin = (int64_t)600e6;
+    if (fin > unfin)
+        unfin = fin;
+    sip_dlg *d = e->lru_head;
+    while (d) {
+        sip_dlg *n = d->lnext;
+        int64_t idle = now - d->last_t;
+        if (idle < fin)
+            break; /* LRU order: the rest are younger */
+        if (d->finished || idle >= unfin)
+            dlg_release(e, d);
+        d = n;
+    }
+}
+
+/* ---- per message ---------------------------------------------------------------------------- */
+
+static char *make_label(const sip_msg *m)
+{
+    size_t n = m->is_request ? m->method_str.n + 1 : m->phrase.n + 32;
+    char *s = malloc(n + 16);
+    if (!s)
+        return NULL;
+    if (m->is_request) {
+        memcpy(s, m->method_str.p, m->method_str.n);
+        s[m->method_str.n] = 0;
+        return s;
+    }
+    int k = snprintf(s, n + 16, "%d %.*s", m->status, (int)m->phrase.n, m->phrase.p);
+    (void)k;
+    return s;
+}
+
+static void keep_message(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_record *r,
+                         bool retrans)
+{
+    if (d->c.n_msgs_kept == d->kept_cap) {
+        size_t nc = d->kept_cap ? d->kept_cap * 2 : 16;
+        if (nc > e->o.max_msgs_per_call)
+            return;
+        sip_msg_rec *n = realloc(d->c.msgs, nc * sizeof *n);
+        if (!n)
+            return;
+        d->c.msgs = n;
+        d->kept_cap = nc;
+    }
+    sip_msg_rec *k = &d->c.msgs[d->c.n_msgs_kept++];
+    memset(k, 0, sizeof *k);
+    k->frame = r->frame;
+    k->time_us = r->time_us;
+    k->src = r->src;
+    k->dst = r->dst;
+    k->transport = r->transport;
+    k->label = make_label(m);
+    k->retransmission = retrans;
+    size_t len = m->msg_len ? m->msg_len : r->len;
+    if (len > r->len)
+        len = r->len;
+    if (d->kept_bytes + len <= e->o.max_kept_bytes_per_call) {
+        k->raw = malloc(len + 1);
+        if (k->raw) {
+            memcpy(k->raw, r->data, len);
+            k->raw[len] = 0;
+            k->raw_len = len;
+            d->kept_bytes += len;
+        }
+    }
+}
+
+/* Finds an earlier copy of this message: retransmission (same transaction and message) or
+ * capture duplicate (same bytes within 5 ms). */
+static uint8_t repeat_flags(const sip_dlg *d, const sip_ev *x)
+{
+    size_t lo = d->n_ev > 64 ? d->n_ev - 64 : 0;
+    for (size_t i = d->n_ev; i-- > lo;) {
+        const sip_ev *p = &d->ev[i];
+        if (p->status != x->status || p->method != x->method || p->cseq != x->cseq ||
+            p->branch != x->branch)
+            continue;
+        if (x->status && p->totag != x->totag)
+            continue;
+        if (!sip_addr_equal(&p->src, &x->src))
+            continue;
+        if (p->hash == x->hash && p->len == x->len && x->t - p->t < 5000 &&
+            sip_addr_equal(&p->dst, &x->dst))
+            return EV_DUP;
+        return EV_RETRANS;
+    }
+    return 0;
+}
+
+static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_record *r,
+                        const sip_ev *x)
+{
+    sip_call *c = &d->c;
+    int64_t t = r->time_us;
+    if (m->cseq > d->max_cseq)
+        d->max_cseq = m->cseq;
+    if (m->is_request) {
+        bool initial = !m->to_tag.n;
+        if (!c->method && m->method != SIP_M_ACK && m->method != SIP_M_CANCEL) {
+            c->method = sip_str_dup(m->method_str);
+            c->kind = m->method == SIP_M_INVITE     ? SIP_KIND_CALL
+                      : m->method == SIP_M_REGISTER ? SIP_KIND_REGISTER
+                      : m->method == SIP_M_OPTIONS  ? SIP_KIND_OPTIONS
+                                                    : SIP_KIND_OTHER;
+            c->from_user = sip_str_dup(m->from_user);
+            c->to_user = sip_str_dup(m->to_user);
+            c->from_tag = sip_str_dup(m->from_tag);
+            c->user_agent = sip_str_dup(m->user_agent);
+            c->xcid = sip_str_dup(m->xcid);
+            c->caller = r->src;
+            c->callee = r->dst;
+            d->t_first_req = t;
+            d->f_first_req = r->frame;
+            if (!d->keep && c->xcid)
+                d->keep = wants_keep(e, m->call_id, m->xcid);
+        }
+        if (x->flags & EV_CRED)
+            d->n_cred_requests++;
+        if (initial && (m->method == SIP_M_INVITE || m->method == SIP_M_REGISTER ||
+                        m->method == SIP_M_OPTIONS || m->method == SIP_M_SUBSCRIBE ||
+                        m->method == SIP_M_MESSAGE)) {
+            if (m->cseq != d->init_cseq && d->init_cseq && d->n_challenges)
+                d->challenge_answered = true;
+            d->init_cseq = m->cseq;
+        }
+        if (m->method == SIP_M_CANCEL && !d->cancelled) {
+            d->cancelled = true;
+            d->t_cancel = t;
+            d->f_cancel = r->frame;
+            d->cancel_q850 = m->reason_q850;
+        } else if (m->method == SIP_M_BYE && !d->t_bye) {
+            d->t_bye = t;
+            d->f_bye = r->frame;
+            d->bye_from_callee = !sip_addr_equal(&r->src, &c->caller);
+            if (m->reason_q850 && !c->q850) {
+                c->q850 = m->reason_q850;
+                c->q850_from_reason = true;
+            }
+        } else if (m->method == SIP_M_ACK && d->answered_cseq && m->cseq == d->answered_cseq) {
+            d->ack_for_2xx = true;
+        }
+        return;
+    }
+    /* responses */
+    bool init_resp = m->cseq_method == (c->method ? sip_method_from(c->method, strlen(c->method))
+                                                  : m->cseq_method) &&
+                     (m->cseq == d->init_cseq || !d->init_cseq);
+    if (!c->method && m->cseq_method != SIP_M_CANCEL && m->cseq_method != SIP_M_ACK) {
+        /* capture started after the request */
+        c->method = sip_str_dup(m->cseq_method_str);
+        c->kind = m->cseq_method == SIP_M_INVITE     ? SIP_KIND_CALL
+                  : m->cseq_method == SIP_M_REGISTER ? SIP_KIND_REGISTER
+                  : m->cseq_method == SIP_M_OPTIONS  ? SIP_KIND_OPTIONS
+                                                     : SIP_KIND_OTHER;
+        c->from_user = sip_str_dup(m->from_user);
+        c->to_user = sip_str_dup(m->to_user);
+        c->caller = r->dst;
+        c->callee = r->src;
+        init_resp = true;
+    }
+    if (m->cseq_method == SIP_M_BYE && m->status >= 200 && !d->t_bye_ok && d->t_bye) {
+        d->t_bye_ok = t;
+        d->finished = true;
+    }
+    if (!init_resp)
+        return;
+    if (m->status >= 180 && m->status < 200 && !d->t_18x) {
+        d->t_18x = t;
+        d->f_18x = r->frame;
+        if (m->status == 183 && (x->flags & EV_SDP))
+            d->early_media = true;
+    }
+    if (m->status < 200)
+        return;
+    if (m->status < 300) {
+        if (!d->t_answer) {
+            d->t_answer = t;
+            d->f_answer = r->frame;
+            d->answered_cseq = m->cseq;
+            c->final_code = m->status;
+            free(c->final_phrase);
+            c->final_phrase = sip_str_dup(m->phrase);
+            c->to_tag = c->to_tag ? c->to_tag : sip_str_dup(m->to_tag);
+        }
+        if (m->cseq_method == SIP_M_INVITE) {
+            if (d->n_2xx_sends < SIP_MAX_EVIDENCE)
+                d->f_2xx[d->n_2xx_sends] = r->frame;
+            d->n_2xx_sends++;
+            d->t_2xx_last = t;
+        }
+        if (m->cseq_method != SIP_M_INVITE)
+            d->finished = true;
+        return;
+    }
+    if (x->flags & EV_RETRANS)
+        return;
+    /* final failure of the latest initial transaction */
+    if (x->flags & EV_CHALLENGE) {
+        if (d->n_challenges < 4) {
+            d->f_challenge[d->n_challenges] = r->frame;
+            d->t_challenge[d->n_challenges] = t;
+        }
+        d->n_challenges++;
+    }
+    d->t_final = t;
+    d->f_final = r->frame;
+    c->final_code = m->status;
+    free(c->final_phrase);
+    c->final_phrase = sip_str_dup(m->phrase);
+    c->q850 = m->reason_q850;
+    c->q850_from_reason = m->reason_q850 != 0;
+    free(c->reason_text);
+    c->reason_text = sip_str_dup(m->reason_text);
+    c->warning_code = m->warning_code;
+    free(c->warning_text);
+    c->warning_text = sip_str_dup(m->warning_text);
+    d->finished = m->status != 401 && m->status != 407;
+}
+
+int sip_engine_feed(sip_engine *e, const sip_record *r)
+{
+    sip_msg m;
+    bool trunc;
+    if (!r->data || !sip_looks_like_sip(r->data, r->len) || sip_msg_parse(r->data, r->len, &m, &trunc) < 0) {
+        e->rep->n_not_sip++;
+        return 1;
+    }
+    sip_record rec = *r;
+    if (!rec.frame)
+        rec.frame = ++e->frame_counter;
+    else
+        e->frame_counter = rec.frame;
+    if (!e->rep->n_messages)
+        e->first_t = rec.time_us;
+    e->rep->n_messages++;
+    if (rec.time_us > e->last_t)
+        e->last_t = rec.time_us;
+    if (rec.transport == SIP_TP_UNKNOWN) {
+        if (sip_str_ieq(m.via.transport, "TCP"))
+            rec.transport = SIP_TP_TCP;
+        else if (sip_str_ieq(m.via.transport, "TLS"))
+            rec.transport = SIP_TP_TLS;
+        else if (sip_str_ieq(m.via.transport, "WS") || sip_str_ieq(m.via.transport, "WSS"))
+            rec.transport = SIP_TP_WS;
+        else
+            rec.transport = SIP_TP_UDP;
+    }
+    uint64_t key = sip_hash(m.call_id.p, m.call_id.n);
+    sip_dlg *d = dlg_find(e, key, m.call_id);
+    if (!d) {
+        sip_call *late = e->idx_cap ? idx_get(e, key, m.call_id) : NULL;
+        if (late) { /* a straggler for a released call (e.g. a late retransmission) */
+            late->n_msgs++;
+            late->last_frame = rec.frame;
+            late->end_us = rec.time_us;
+            return 0;
+        }
+        d = dlg_new(e, key, &m, &rec);
+        if (!d)
+            return -1;
+    } else {
+        lru_unlink(e, d);
+        lru_push(e, d);
+    }
+    d->last_t = rec.time_us;
+    d->c.n_msgs++;
+    d->c.end_us = rec.time_us;
+    d->c.last_frame = rec.frame;
+    sip_ev x = {
+        .frame = rec.frame, .t = rec.time_us, .src = rec.src, .dst = rec.dst, .cseq = m.cseq,
+        .status = (uint16_t)(m.is_request ? 0 : m.status), .method = (uint8_t)m.method,
+        .branch = h32(m.via.branch), .totag = h32(m.to_tag),
+        .hash = (uint32_t)sip_hash(rec.data, m.msg_len < rec.len ? m.msg_len : rec.len),
+        .len = (uint32_t)m.msg_len,
+    };
+    if (m.body.n && m.content_type.n)
+        x.flags |= EV_SDP;
+    if (m.has_credentials)
+        x.flags |= EV_CRED;
+    if (m.is_request && m.to_tag.n)
+        x.flags |= EV_TOTAG;
+    if (m.has_challenge && (m.status == 401 || m.status == 407))
+        x.flags |= EV_CHALLENGE;
+    if (m.challenge_stale)
+        x.flags |= EV_STALE;
+    x.flags |= repeat_flags(d, &x);
+    if (x.flags & EV_DUP) {
+        d->c.n_duplicates++;
+    } else {
+        if (x.flags & EV_RETRANS) {
+            d->c.n_retrans++;
+            e->rep->n_retransmissions++;
+        }
+        track_state(e, d, &m, &rec, &x);
+        if (!(x.flags & EV_RETRANS)) {
+            int had = d->offer.present + d->answer.present;
+            sip_dlg_observe(d, &m, &rec);
+            if (d->offer.present + d->answer.present != had || (m.is_request && m.to_tag.n)) {
+                if (d->offer.present)
+                    media_put(e, &d->offer.media, d, true);
+                if (d->answer.present)
+                    media_put(e, &d->answer.media, d, false);
+            }
+        }
+    }
+    if (d->n_ev < e->o.max_msgs_per_call) {
+        if (d->n_ev == d->cap_ev) {
+            size_t nc = d->cap_ev ? d->cap_ev * 2 : 8;
+            sip_ev *n = realloc(d->ev, nc * sizeof *n);
+            if (n) {
+                d->ev = n;
+                d->cap_ev = nc;
+            }
+        }
+        if (d->n_ev < d->cap_ev)
+            d->ev[d->n_ev++] = x;
+    }
+    if (d->keep)
+        keep_message(e, d, &m, &rec, (x.flags & (EV_RETRANS | EV_DUP)) != 0);
+    if (++e->since_sweep >= 512) {
+        e->since_sweep = 0;
+        sweep(e);
+    }
+    return 0;
+}
+
+int sip_engine_feed_rtp(sip_engine *e, int64_t time_us, uint64_t frame, const sip_addr *src,
+                        const sip_addr *dst, const uint8_t *payload, size_t len)
+{
+    if (!e->media_n || !sip_rtp_looks(payload, len))
+        return 0;
+    struct media_ent *m = media_get(e, dst);
+    bool from_caller;
+    if (m) {
+        from_caller = !m->caller_side; /* sent to the caller's media = from the callee */
+    } else if ((m = media_get(e, src)) != NULL) {
+        from_caller = m->caller_side;
+    } else {
+        return 0;
+    }
+    if (time_us > e->last_t)
+        e->last_t = time_us;
+    m->d->last_t = time_us;
+    lru_unlink(e, m->d);
+    lru_push(e, m->d);
+    e->any_rtp = true;
+    e->rep->n_rtp_packets++;
+    sip_rtp_packet(m->d, from_caller, time_us, frame, src, dst, payload, len);
+    return 1;
+}
+
+void sip_engine_free(sip_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n_buckets; i++)
+        for (sip_dlg *d = e->buckets[i], *n; d; d = n) {
+            n = d->hnext;
+            sip_call_free_fields(&d->c);
+            free(d->ev);
+            free(d);
+        }
+    free(e->buckets);
+    free(e->idx);
+    free(e->media);
+    sip_report_free(e->rep);
+    free(e);
+}
+
+/* ---- finish: the rest concluded, legs, KPIs -------------------------------------------------- */
+
+void sip_report_finalize(sip_report *r, double leg_window_s); /* sip_kpi.c */
+
+sip_report *sip_engine_finish(sip_engine *e)
+{
+    if (!e)
+        return NULL;
+    while (e->lru_head)
+        dlg_release(e, e->lru_head);
+    sip_report *r = e->rep;
+    e->rep = NULL;
+    r->first_us = e->first_t;
+    r->last_us = e->last_t;
+    sip_report_finalize(r, e->o.leg_window_s);
+    free(e->buckets);
+    e->buckets = NULL;
+    e->n_buckets = 0;
+    free(e->idx);
+    free(e->media);
+    free(e);
+    return r;
+}

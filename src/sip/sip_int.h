@@ -1,0 +1,121 @@
+/* Engine internals shared by sip_engine.c (grouping, state), sip_analyze.c (verdicts) and
+ * sip_rtp.c (media). Not a public header. */
+#ifndef SB_SIP_INT_H
+#define SB_SIP_INT_H
+
+#include "sip/sip.h"
+#include "sip/sip_msg.h"
+
+enum {
+    EV_RETRANS = 1u << 0,
+    EV_DUP = 1u << 1,
+    EV_SDP = 1u << 2,
+    EV_CRED = 1u << 3,
+    EV_TOTAG = 1u << 4,     /* request carried a To tag (in-dialog) */
+    EV_CHALLENGE = 1u << 5,
+    EV_STALE = 1u << 6,
+};
+
+/* One message of a call, compact. */
+typedef struct sip_ev {
+    uint64_t frame;
+    int64_t t;
+    sip_addr src, dst;
+    uint32_t cseq;
+    uint16_t status; /* 0 = request */
+    uint8_t method;  /* request method or CSeq method */
+    uint8_t flags;
+    uint32_t branch, totag, hash;
+    uint32_t len;
+} sip_ev;
+
+/* The SDP facts of one side (first audio stream), copied out of the message. */
+#define SDP_FMTS 12
+typedef struct sip_sdp_fact {
+    bool present;
+    uint64_t frame;
+    int64_t t;
+    sip_addr media;     /* c= address and m= port */
+    sip_dir dir;
+    bool zero, port0, crypto;
+    unsigned n_fmt;
+    int pt[SDP_FMTS];
+    char name[SDP_FMTS][16];
+    int rate[SDP_FMTS];
+} sip_sdp_fact;
+
+enum { NAT_N1, NAT_N2, NAT_N3, NAT_N4, NAT_N5, NAT_N6, NAT_N7, NAT_N8, NAT_COUNT };
+
+typedef struct sip_rtp_state {
+    sip_rtp_stream s;
+    uint16_t max_seq;
+    uint32_t cycles, base_seq;
+    uint32_t last_ts;
+    int64_t last_arrival;
+    double jitter_units, sum_delta;
+    uint32_t clock;
+} sip_rtp_state;
+
+#define DLG_MAX_RTP 8
+#define DLG_MAX_MEDIA 4
+
+typedef struct sip_dlg {
+    struct sip_dlg *hnext;
+    struct sip_dlg *lprev, *lnext; /* LRU by last activity */
+    uint64_t key;
+    sip_call c;              /* being built; strings owned */
+    sip_ev *ev;
+    size_t n_ev, cap_ev;
+    bool keep;
+    size_t kept_cap, kept_bytes;
+    int64_t last_t;
+    bool finished;
+    /* state */
+    uint32_t init_cseq;      /* CSeq of the latest initial (to-tag-less) request */
+    uint32_t answered_cseq;
+    int64_t t_first, t_first_req, t_18x, t_answer, t_final, t_bye, t_bye_ok, t_cancel;
+    uint64_t f_first_req, f_18x, f_answer, f_final, f_bye, f_cancel;
+    bool cancelled, ack_for_2xx, bye_from_callee, early_media;
+    unsigned n_2xx_sends;
+    uint64_t f_2xx[SIP_MAX_EVIDENCE];
+    int64_t t_2xx_last;
+    unsigned n_challenges, n_bad_cred, n_cred_requests;
+    uint64_t f_challenge[4];
+    int64_t t_challenge[4];
+    bool challenge_answered;
+    int cancel_q850;
+    sip_sdp_fact offer, answer;
+    bool hold;
+    uint64_t f_hold;
+    int64_t t_hold;
+    /* NAT evidence: frame and time per check (0 = not seen) */
+    uint64_t nat_frame[NAT_COUNT];
+    int64_t nat_time[NAT_COUNT];
+    char nat_detail[NAT_COUNT][96];
+    /* media */
+    sip_addr media_keys[DLG_MAX_MEDIA];
+    unsigned n_media_keys;
+    sip_rtp_state rtp[DLG_MAX_RTP];
+    unsigned n_rtp;
+    uint32_t max_cseq;
+} sip_dlg;
+
+/* ---- sip_analyze.c ---- */
+/* Records the NAT checks and SDP facts of one message into the dialog. */
+void sip_dlg_observe(sip_dlg *d, const sip_msg *m, const sip_record *r);
+/* Turns a released dialog into its final sip_call (outcome, timings, findings). end_us is
+ * the capture's last time (how far the capture covers). any_rtp: the capture has RTP at all. */
+void sip_dlg_conclude(sip_dlg *d, int64_t end_us, bool any_rtp);
+int sip_call_add_finding(sip_call *c, const char *code, sip_severity sev, const sip_evidence *ev,
+                         unsigned n_ev, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void sip_call_free_fields(sip_call *c);
+
+void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r);
+
+/* ---- sip_rtp.c ---- */
+void sip_rtp_packet(sip_dlg *d, bool from_caller, int64_t t, uint64_t frame, const sip_addr *src,
+                    const sip_addr *dst, const uint8_t *p, size_t len);
+void sip_rtp_finish(sip_dlg *d);
+bool sip_rtp_looks(const uint8_t *p, size_t len);
+
+#endif

@@ -1,0 +1,252 @@
+/* The report once every call is concluded: calls in order of their first message, B2BUA legs
+ * correlated (X-CID/X-Call-ID header, else dialled number and time), outcome counts, KPIs
+ * (ASR, NER, SER, SEER) and timing summaries (median, p95); lookups, names and the Q.850
+ * tables. */
+#include "sip/sip.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/sip_msg.h"
+
+void sip_call_free_fields(sip_call *c);
+void sip_report_finalize(sip_report *r, double leg_window_s);
+
+static int by_first(const void *a, const void *b)
+{
+    const sip_call *x = a, *y = b;
+    if (x->start_us != y->start_us)
+        return x->start_us < y->start_us ? -1 : 1;
+    return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void summarise(const sip_report *r, size_t off, sip_stats_summary *s)
+{
+    double *v = malloc((r->n_calls ? r->n_calls : 1) * sizeof *v);
+    memset(s, 0, sizeof *s);
+    if (!v)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_calls; i++) {
+        if (r->calls[i].kind != SIP_KIND_CALL)
+            continue;
+        double x = *(const double *)((const char *)&r->calls[i].t + off);
+        if (x >= 0)
+            v[n++] = x;
+    }
+    if (n) {
+        qsort(v, n, sizeof *v, cmp_double);
+        s->n = n;
+        s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        size_t k = (size_t)ceil(0.95 * (double)n);
+        s->p95 = v[(k ? k : 1) - 1];
+        s->max = v[n - 1];
+    }
+    free(v);
+}
+
+static const sip_call *find_by_id(const sip_report *r, const char *id)
+{
+    for (size_t i = 0; i < r->n_calls; i++)
+        if (strcmp(r->calls[i].call_id, id) == 0)
+            return &r->calls[i];
+    return NULL;
+}
+
+static bool suffix_match(const char *a, const char *b)
+{
+    if (!a || !b || !*a || !*b)
+        return false;
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > nb)
+        return strcmp(a + na - nb, b) == 0 && nb >= 6;
+    if (nb > na)
+        return strcmp(b + nb - na, a) == 0 && na >= 6;
+    return strcmp(a, b) == 0;
+}
+
+static void correlate_legs(sip_report *r, double window_s)
+{
+    int next = 0;
+    /* X-CID style headers: the leg names the Call-ID of the other leg */
+    for (size_t i = 0; i < r->n_calls; i++) {
+        sip_call *c = &r->calls[i];
+        if (!c->xcid || c->kind != SIP_KIND_CALL)
+            continue;
+        sip_call *o = (sip_call *)find_by_id(r, c->xcid);
+        if (!o || o == c)
+            continue;
+        if (o->leg_group < 0)
+            o->leg_group = next++;
+        c->leg_group = o->leg_group;
+    }
+    if (window_s < 0)
+        return;
+    /* dialled number and time: leg B leaves the host leg A went to, shortly after, to the same
+     * number (calls are sorted by start time, so the window scan is short) */
+    int64_t w = (int64_t)(window_s * 1e6);
+    for (size_t i = 0; i < r->n_calls; i++) {
+        sip_call *a = &r->calls[i];
+        if (a->kind != SIP_KIND_CALL || a->xcid)
+            continue;
+        for (size_t j = i + 1; j < r->n_calls && r->calls[j].start_us - a->start_us <= w; j++) {
+            sip_call *b = &r->calls[j];
+            if (b->kind != SIP_KIND_CALL || b->xcid || b->leg_group >= 0 ||
+                !sip_addr_same_host(&b->caller, &a->callee) ||
+                sip_addr_equal(&b->caller, &a->caller) || !suffix_match(a->to_user, b->to_user))
+                continue;
+            if (a->leg_group < 0)
+                a->leg_group = next++;
+            b->leg_group = a->leg_group;
+            break;
+        }
+    }
+    r->n_leg_groups = (unsigned)next;
+}
+
+void sip_report_finalize(sip_report *r, double leg_window_s)
+{
+    if (r->n_calls > 1)
+        qsort(r->calls, r->n_calls, sizeof *r->calls, by_first);
+    for (size_t i = 0; i < r->n_calls; i++)
+        for (size_t k = 0; k < r->calls[i].n_msgs_kept; k++)
+            r->calls[i].msgs[k].call_id = r->calls[i].call_id;
+    correlate_legs(r, leg_window_s);
+    size_t seizures = 0, answered = 0, ner_ok = 0, no3xx = 0, seer = 0;
+    for (size_t i = 0; i < r->n_calls; i++) {
+        const sip_call *c = &r->calls[i];
+        switch (c->kind) {
+        case SIP_KIND_CALL: r->n_invite_calls++; break;
+        case SIP_KIND_REGISTER: r->n_register++; continue;
+        case SIP_KIND_OPTIONS: r->n_options++; continue;
+        default: r->n_other++; continue;
+        }
+        r->by_outcome[c->outcome]++;
+        if (c->outcome == SIP_OUT_INCOMPLETE)
+            continue;
+        seizures++;
+        int s = c->final_code;
+        bool ans = c->outcome == SIP_OUT_ANSWERED;
+        answered += ans;
+        if (ans || c->outcome == SIP_OUT_CANCELLED || s == 486 || s == 600 || s == 480 ||
+            s == 603 || s == 403)
+            ner_ok++;
+        if (!(s >= 300 && s < 400))
+            no3xx++;
+        if (ans || s == 480 || s == 486 || s == 600 || s == 603)
+            seer++;
+    }
+    r->asr = seizures ? 100.0 * (double)answered / (double)seizures : -1;
+    r->ner = seizures ? 100.0 * (double)ner_ok / (double)seizures : -1;
+    r->ser = no3xx ? 100.0 * (double)answered / (double)no3xx : -1;
+    r->seer = no3xx ? 100.0 * (double)seer / (double)no3xx : -1;
+    summarise(r, offsetof(sip_timings, pdd_ms), &r->pdd);
+    summarise(r, offsetof(sip_timings, setup_ms), &r->setup);
+    summarise(r, offsetof(sip_timings, ring_ms), &r->ring);
+    summarise(r, offsetof(sip_timings, talk_ms), &r->talk);
+    summarise(r, offsetof(sip_timings, disconnect_ms), &r->disconnect);
+}
+
+void sip_report_free(sip_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_calls; i++)
+        sip_call_free_fields(&r->calls[i]);
+    free(r->calls);
+    free(r);
+}
+
+const sip_call *sip_report_find_call(const sip_report *r, const char *call_id)
+{
+    return r && call_id ? find_by_id(r, call_id) : NULL;
+}
+
+size_t sip_report_legs(const sip_report *r, size_t i, size_t *out, size_t max)
+{
+    if (!r || i >= r->n_calls || !max)
+        return 0;
+    int g = r->calls[i].leg_group;
+    if (g < 0) {
+        out[0] = i;
+        return 1;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < r->n_calls && n < max; k++)
+        if (r->calls[k].leg_group == g)
+            out[n++] = k;
+    return n;
+}
+
+const char *sip_outcome_name(sip_outcome o)
+{
+    static const char *const n[] = {"answered", "failed", "cancelled", "timeout", "no_response", "incomplete"};
+    return (unsigned)o <= SIP_OUT_INCOMPLETE ? n[o] : "unknown";
+}
+
+const char *sip_kind_name(sip_kind k)
+{
+    static const char *const n[] = {"call", "register", "options", "other"};
+    return (unsigned)k <= SIP_KIND_OTHER ? n[k] : "other";
+}
+
+const char *sip_severity_name(sip_severity s)
+{
+    static const char *const n[] = {"info", "warning", "error"};
+    return (unsigned)s <= SIP_SEV_ERROR ? n[s] : "info";
+}
+
+const char *sip_transport_name(sip_transport t)
+{
+    static const char *const n[] = {"unknown", "udp", "tcp", "tls", "sctp", "ws"};
+    return (unsigned)t <= SIP_TP_WS ? n[t] : "unknown";
+}
+
+/* RFC 3398 §8.2.6.1 as reproduced in vendor manuals (sip-cdr.md §2.3). */
+static const struct {
+    short sip, q850;
+} sip_to_q850[] = {
+    {400, 41}, {401, 21}, {402, 21}, {403, 21}, {404, 1}, {405, 63}, {406, 79}, {407, 21},
+    {408, 102}, {410, 22}, {413, 127}, {414, 127}, {415, 79}, {416, 127}, {420, 127},
+    {421, 127}, {423, 127}, {480, 18}, {481, 41}, {482, 25}, {483, 25}, {484, 28}, {485, 1},
+    {486, 17}, {500, 41}, {501, 79}, {502, 38}, {503, 41}, {504, 102}, {505, 127}, {513, 127},
+    {600, 17}, {603, 21}, {604, 1},
+};
+
+int sip_q850_from_status(int status)
+{
+    for (size_t i = 0; i < sizeof sip_to_q850 / sizeof sip_to_q850[0]; i++)
+        if (sip_to_q850[i].sip == status)
+            return sip_to_q850[i].q850;
+    return 0;
+}
+
+static const struct {
+    short cause;
+    const char *name;
+} q850_names[] = {
+    {1, "UNALLOCATED_NUMBER"}, {2, "NO_ROUTE_TRANSIT_NET"}, {3, "NO_ROUTE_DESTINATION"},
+    {16, "NORMAL_CLEARING"}, {17, "USER_BUSY"}, {18, "NO_USER_RESPONSE"}, {19, "NO_ANSWER"},
+    {20, "SUBSCRIBER_ABSENT"}, {21, "CALL_REJECTED"}, {22, "NUMBER_CHANGED"},
+    {25, "EXCHANGE_ROUTING_ERROR"}, {27, "DESTINATION_OUT_OF_ORDER"}, {28, "INVALID_NUMBER_FORMAT"},
+    {31, "NORMAL_UNSPECIFIED"}, {34, "NORMAL_CIRCUIT_CONGESTION"}, {38, "NETWORK_OUT_OF_ORDER"},
+    {41, "NORMAL_TEMPORARY_FAILURE"}, {42, "SWITCH_CONGESTION"}, {47, "RESOURCE_UNAVAILABLE"},
+    {58, "BEARERCAPABILITY_NOTAVAIL"}, {63, "SERVICE_UNAVAILABLE"}, {65, "BEARERCAPABILITY_NOTIMPL"},
+    {79, "SERVICE_NOT_IMPLEMENTED"}, {88, "INCOMPATIBLE_DESTINATION"}, {102, "RECOVERY_ON_TIMER_EXPIRE"},
+    {111, "PROTOCOL_ERROR"}, {127, "INTERWORKING"},
+};
+
+const char *sip_q850_name(int cause)
+{
+    for (size_t i = 0; i < sizeof q850_names / sizeof q850_names[0]; i++)
+        if (q850_names[i].cause == cause)
+            return q850_names[i].name;
+    return NULL;
+}

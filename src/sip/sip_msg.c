@@ -1,0 +1,749 @@
+/* SIP message parser: start line, headers (compact forms, folding, comma lists), framing by
+ * Content-Length. Views only (see sip_msg.h); every loop is bounded by the input length. */
+#include "sip/sip_msg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const method_names[SIP_M_COUNT] = {
+    "", "INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "PRACK", "UPDATE",
+    "INFO", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE", "PUBLISH",
+};
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_token_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) ||
+           (c && strchr("-.!%*_+`'~", c) != NULL);
+}
+
+bool sip_str_eq(sip_str s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+bool sip_str_ieq(sip_str s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (s.n != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)s.p[i]) != lower((unsigned char)lit[i]))
+            return false;
+    return true;
+}
+
+bool sip_str_iprefix(sip_str s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (s.n < n)
+        return false;
+    return sip_str_ieq((sip_str){s.p, n}, lit);
+}
+
+char *sip_str_dup(sip_str s)
+{
+    if (!s.p || !s.n)
+        return NULL;
+    char *d = malloc(s.n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s.p, s.n);
+    d[s.n] = 0;
+    return d;
+}
+
+uint64_t sip_hash(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static sip_str trim(sip_str s)
+{
+    while (s.n && is_ws(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n && is_ws(s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+static sip_str unquote(sip_str s)
+{
+    s = trim(s);
+    if (s.n >= 2 && s.p[0] == '"' && s.p[s.n - 1] == '"') {
+        s.p++;
+        s.n -= 2;
+    }
+    return s;
+}
+
+/* Parses a decimal number of at most 9 digits; -1 when none. */
+static long parse_num(const char *p, size_t n, size_t *used)
+{
+    long v = 0;
+    size_t i = 0;
+    while (i < n && is_digit(p[i]) && i < 9) {
+        v = v * 10 + (p[i] - '0');
+        i++;
+    }
+    if (used)
+        *used = i;
+    return i ? v : -1;
+}
+
+sip_method sip_method_from(const char *p, size_t n)
+{
+    for (int m = 1; m < SIP_M_COUNT; m++)
+        if (strlen(method_names[m]) == n && memcmp(method_names[m], p, n) == 0)
+            return (sip_method)m;
+    return SIP_M_UNKNOWN;
+}
+
+const char *sip_method_name(sip_method m)
+{
+    return (m > 0 && m < SIP_M_COUNT) ? method_names[m] : "";
+}
+
+bool sip_looks_like_sip(const char *data, size_t len)
+{
+    if (len < 12)
+        return false;
+    if (memcmp(data, "SIP/2.0 ", 8) == 0)
+        return is_digit(data[8]);
+    size_t i = 0;
+    while (i < len && i < 32 && data[i] >= 'A' && data[i] <= 'Z')
+        i++;
+    if (i < 3 || i >= len || data[i] != ' ')
+        return false;
+    /* the line must end with SIP/2.0 */
+    const char *nl = memchr(data, '\n', len < 2048 ? len : 2048);
+    if (!nl)
+        nl = data + (len < 2048 ? len : 2048);
+    size_t ll = (size_t)(nl - data);
+    if (ll && data[ll - 1] == '\r')
+        ll--;
+    return ll >= 8 + i && memcmp(data + ll - 7, "SIP/2.0", 7) == 0;
+}
+
+void sip_split_hostport(sip_str hp, sip_str *host, int *port)
+{
+    hp = trim(hp);
+    *port = 0;
+    if (hp.n && hp.p[0] == '[') {
+        const char *e = memchr(hp.p, ']', hp.n);
+        if (!e) {
+            *host = (sip_str){hp.p + 1, hp.n - 1};
+            return;
+        }
+        *host = (sip_str){hp.p + 1, (size_t)(e - hp.p - 1)};
+        size_t rest = hp.n - (size_t)(e - hp.p) - 1;
+        if (rest > 1 && e[1] == ':')
+            *port = (int)parse_num(e + 2, rest - 1, NULL);
+        if (*port < 0)
+            *port = 0;
+        return;
+    }
+    const char *c = memchr(hp.p, ':', hp.n);
+    /* more than one colon and no brackets: a bare IPv6 address without port */
+    if (c && memchr(c + 1, ':', hp.n - (size_t)(c - hp.p) - 1))
+        c = NULL;
+    if (!c) {
+        *host = hp;
+        return;
+    }
+    *host = (sip_str){hp.p, (size_t)(c - hp.p)};
+    *port = (int)parse_num(c + 1, hp.n - (size_t)(c - hp.p) - 1, NULL);
+    if (*port < 0 || *port > 65535)
+        *port = 0;
+}
+
+/* ---- header values ------------------------------------------------------------------------ */
+
+/* Splits the next element of a comma list (commas inside quotes or <> do not split). */
+static bool next_elem(sip_str *list, sip_str *elem)
+{
+    sip_str s = *list;
+    while (s.n && (is_ws(s.p[0]) || s.p[0] == ',')) {
+        s.p++;
+        s.n--;
+    }
+    if (!s.n)
+        return false;
+    bool q = false;
+    int angle = 0;
+    size_t i = 0;
+    for (; i < s.n; i++) {
+        char c = s.p[i];
+        if (c == '"' && (i == 0 || s.p[i - 1] != '\\'))
+            q = !q;
+        else if (!q && c == '<')
+            angle++;
+        else if (!q && c == '>' && angle)
+            angle--;
+        else if (!q && !angle && c == ',')
+            break;
+    }
+    *elem = trim((sip_str){s.p, i});
+    list->p = s.p + i;
+    list->n = s.n - i;
+    return true;
+}
+
+/* Finds parameter name (case-insensitive) in a ";a=b;c" list; value may be empty. */
+static bool find_param(sip_str params, const char *name, sip_str *val)
+{
+    size_t nl = strlen(name);
+    size_t i = 0;
+    while (i < params.n) {
+        while (i < params.n && (params.p[i] == ';' || is_ws(params.p[i])))
+            i++;
+        size_t s = i;
+        while (i < params.n && params.p[i] != ';' && params.p[i] != '=' && params.p[i] != ',')
+            i++;
+        sip_str pn = trim((sip_str){params.p + s, i - s});
+        sip_str pv = {params.p + i, 0};
+        if (i < params.n && params.p[i] == '=') {
+            i++;
+            size_t vs = i;
+            bool q = false;
+            while (i < params.n && (q || (params.p[i] != ';' && params.p[i] != ','))) {
+                if (params.p[i] == '"')
+                    q = !q;
+                i++;
+            }
+            pv = trim((sip_str){params.p + vs, i - vs});
+        }
+        if (pn.n == nl && sip_str_ieq(pn, name)) {
+            *val = pv;
+            return true;
+        }
+        if (i < params.n && params.p[i] == ',')
+            break;
+    }
+    return false;
+}
+
+/* The URI and the parameters after it of a name-addr or addr-spec. */
+static void name_addr(sip_str v, sip_str *uri, sip_str *params)
+{
+    const char *lt = NULL;
+    bool q = false;
+    for (size_t i = 0; i < v.n; i++) {
+        if (v.p[i] == '"')
+            q = !q;
+        else if (!q && v.p[i] == '<') {
+            lt = v.p + i;
+            break;
+        }
+    }
+    if (lt) {
+        size_t rest = v.n - (size_t)(lt - v.p);
+        const char *gt = memchr(lt, '>', rest);
+        if (!gt)
+            gt = v.p + v.n;
+        *uri = (sip_str){lt + 1, (size_t)(gt - lt - 1)};
+        size_t after = (size_t)(v.p + v.n - gt);
+        *params = after ? (sip_str){gt + 1, after - 1} : (sip_str){gt, 0};
+        return;
+    }
+    const char *sc = memchr(v.p, ';', v.n);
+    if (!sc) {
+        *uri = v;
+        *params = (sip_str){v.p + v.n, 0};
+        return;
+    }
+    *uri = (sip_str){v.p, (size_t)(sc - v.p)};
+    *params = (sip_str){sc, v.n - (size_t)(sc - v.p)};
+}
+
+/* user part and host:port of a sip:/sips:/tel: URI */
+static void uri_parts(sip_str uri, sip_str *user, sip_str *hostport)
+{
+    uri = trim(uri);
+    *user = (sip_str){uri.p, 0};
+    *hostport = (sip_str){uri.p, 0};
+    const char *c = memchr(uri.p, ':', uri.n);
+    if (!c)
+        return;
+    sip_str rest = {c + 1, uri.n - (size_t)(c - uri.p) - 1};
+    size_t end = 0;
+    while (end < rest.n && rest.p[end] != ';' && rest.p[end] != '?' && rest.p[end] != '>' &&
+           !is_ws(rest.p[end]))
+        end++;
+    rest.n = end;
+    const char *at = memchr(rest.p, '@', rest.n);
+    if (at) {
+        sip_str u = {rest.p, (size_t)(at - rest.p)};
+        const char *pw = memchr(u.p, ':', u.n);
+        if (pw)
+            u.n = (size_t)(pw - u.p);
+        *user = u;
+        *hostport = (sip_str){at + 1, rest.n - (size_t)(at - rest.p) - 1};
+    } else if (sip_str_iprefix((sip_str){uri.p, (size_t)(c - uri.p)}, "tel")) {
+        *user = rest;
+    } else {
+        *hostport = rest;
+    }
+}
+
+static void parse_from_to(sip_str v, sip_str *tag, sip_str *user)
+{
+    sip_str uri, params, hp;
+    name_addr(v, &uri, &params);
+    uri_parts(uri, user, &hp);
+    if (!find_param(params, "tag", tag))
+        *tag = (sip_str){NULL, 0};
+}
+
+static void parse_via(sip_str v, sip_via *via)
+{
+    memset(via, 0, sizeof *via);
+    /* SIP / 2.0 / UDP sent-by ;params */
+    size_t i = 0, slashes = 0;
+    while (i < v.n && slashes < 2) {
+        if (v.p[i] == '/')
+            slashes++;
+        i++;
+    }
+    while (i < v.n && is_ws(v.p[i]))
+        i++;
+    size_t ts = i;
+    while (i < v.n && is_token_char(v.p[i]))
+        i++;
+    via->transport = (sip_str){v.p + ts, i - ts};
+    while (i < v.n && is_ws(v.p[i]))
+        i++;
+    size_t hs = i;
+    while (i < v.n && v.p[i] != ';' && !is_ws(v.p[i]))
+        i++;
+    sip_split_hostport((sip_str){v.p + hs, i - hs}, &via->host, &via->port);
+    sip_str params = {v.p + i, v.n - i};
+    sip_str val;
+    if (find_param(params, "branch", &val))
+        via->branch = val;
+    if (find_param(params, "received", &val))
+        via->received = val;
+    if (find_param(params, "rport", &val)) {
+        via->has_rport = true;
+        long p = parse_num(val.p, val.n, NULL);
+        via->rport = p > 0 && p <= 65535 ? (int)p : 0;
+    }
+}
+
+static void parse_cseq(sip_str v, sip_msg *m)
+{
+    v = trim(v);
+    size_t used = 0;
+    long n = parse_num(v.p, v.n, &used);
+    m->cseq = n < 0 ? 0 : (uint32_t)n;
+    sip_str meth = trim((sip_str){v.p + used, v.n - used});
+    size_t e = 0;
+    while (e < meth.n && !is_ws(meth.p[e]))
+        e++;
+    m->cseq_method_str = (sip_str){meth.p, e};
+    m->cseq_method = sip_method_from(meth.p, e);
+}
+
+static void parse_reason(sip_str v, sip_msg *m)
+{
+    sip_str el;
+    while (next_elem(&v, &el)) {
+        const char *sc = memchr(el.p, ';', el.n);
+        sip_str proto = trim((sip_str){el.p, sc ? (size_t)(sc - el.p) : el.n});
+        sip_str params = sc ? (sip_str){sc, el.n - (size_t)(sc - el.p)} : (sip_str){el.p, 0};
+        sip_str cause, text;
+        long c = find_param(params, "cause", &cause) ? parse_num(cause.p, cause.n, NULL) : -1;
+        bool has_text = find_param(params, "text", &text);
+        if (sip_str_ieq(proto, "Q.850") && c > 0 && !m->reason_q850) {
+            m->reason_q850 = (int)c;
+            if (has_text)
+                m->reason_text = unquote(text);
+        } else if (sip_str_ieq(proto, "SIP") && c > 0 && !m->reason_sip) {
+            m->reason_sip = (int)c;
+            if (has_text && !m->reason_text.n)
+                m->reason_text = unquote(text);
+        }
+    }
+}
+
+static void parse_warning(sip_str v, sip_msg *m)
+{
+    if (m->warning_code)
+        return;
+    v = trim(v);
+    size_t used = 0;
+    long c = parse_num(v.p, v.n, &used);
+    if (c < 100 || c > 999)
+        return;
+    m->warning_code = (int)c;
+    const char *q = memchr(v.p, '"', v.n);
+    if (q) {
+        size_t rest = v.n - (size_t)(q - v.p) - 1;
+        const char *e = memchr(q + 1, '"', rest);
+        m->warning_text = (sip_str){q + 1, e ? (size_t)(e - q - 1) : rest};
+    }
+}
+
+static void parse_contact(sip_str v, sip_msg *m)
+{
+    if (m->contact.n)
+        return;
+    sip_str el;
+    if (!next_elem(&v, &el))
+        return;
+    m->contact = el;
+    sip_str uri, params, user, hp;
+    name_addr(el, &uri, &params);
+    uri_parts(uri, &user, &hp);
+    sip_split_hostport(hp, &m->contact_host, &m->contact_port);
+}
+
+static void parse_challenge(sip_str v, sip_msg *m)
+{
+    m->has_challenge = true;
+    /* parameters are comma-separated after the scheme */
+    for (size_t i = 0; i + 5 <= v.n; i++) {
+        if (lower((unsigned char)v.p[i]) != 's' && lower((unsigned char)v.p[i]) != 'r')
+            continue;
+        sip_str rest = {v.p + i, v.n - i};
+        if (sip_str_iprefix(rest, "stale=")) {
+            sip_str val = unquote((sip_str){rest.p + 6, rest.n - 6 < 6 ? rest.n - 6 : 6});
+            if (sip_str_iprefix(val, "true"))
+                m->challenge_stale = true;
+        } else if (sip_str_iprefix(rest, "realm=") && !m->auth_realm.n) {
+            const char *s = rest.p + 6;
+            size_t n = rest.n - 6;
+            if (n && *s == '"') {
+                const char *e = memchr(s + 1, '"', n - 1);
+                m->auth_realm = (sip_str){s + 1, e ? (size_t)(e - s - 1) : n - 1};
+            }
+        }
+    }
+}
+
+enum hdr {
+    H_OTHER,
+    H_VIA,
+    H_FROM,
+    H_TO,
+    H_CALLID,
+    H_CSEQ,
+    H_CONTACT,
+    H_CLEN,
+    H_CTYPE,
+    H_REASON,
+    H_WARNING,
+    H_RR,
+    H_UA,
+    H_WWWAUTH,
+    H_AUTHZ,
+    H_XCID,
+    H_RETRY,
+};
+
+static const struct {
+    const char *name;
+    enum hdr h;
+} hdr_names[] = {
+    {"via", H_VIA}, {"v", H_VIA}, {"from", H_FROM}, {"f", H_FROM}, {"to", H_TO}, {"t", H_TO},
+    {"call-id", H_CALLID}, {"i", H_CALLID}, {"cseq", H_CSEQ}, {"contact", H_CONTACT},
+    {"m", H_CONTACT}, {"content-length", H_CLEN}, {"l", H_CLEN}, {"content-type", H_CTYPE},
+    {"c", H_CTYPE}, {"reason", H_REASON}, {"warning", H_WARNING}, {"record-route", H_RR},
+    {"user-agent", H_UA}, {"server", H_UA}, {"www-authenticate", H_WWWAUTH},
+    {"proxy-authenticate", H_WWWAUTH}, {"authorization", H_AUTHZ},
+    {"proxy-authorization", H_AUTHZ}, {"x-cid", H_XCID}, {"x-call-id", H_XCID},
+    {"x-orig-call-id", H_XCID}, {"retry-after", H_RETRY},
+};
+
+static enum hdr header_kind(sip_str name)
+{
+    if (name.n > 19)
+        return H_OTHER;
+    for (size_t i = 0; i < sizeof hdr_names / sizeof hdr_names[0]; i++)
+        if (sip_str_ieq(name, hdr_names[i].name))
+            return hdr_names[i].h;
+    return H_OTHER;
+}
+
+static void apply_header(sip_msg *m, enum hdr h, sip_str v)
+{
+    sip_str el;
+    switch (h) {
+    case H_VIA: {
+        sip_str list = v;
+        while (next_elem(&list, &el)) {
+            if (m->n_via == 0)
+                parse_via(el, &m->via);
+            m->n_via++;
+        }
+        break;
+    }
+    case H_FROM:
+        if (!m->from.p) {
+            m->from = v;
+            parse_from_to(v, &m->from_tag, &m->from_user);
+        }
+        break;
+    case H_TO:
+        if (!m->to.p) {
+            m->to = v;
+            parse_from_to(v, &m->to_tag, &m->to_user);
+        }
+        break;
+    case H_CALLID:
+        if (!m->call_id.n)
+            m->call_id = v;
+        break;
+    case H_CSEQ:
+        if (!m->cseq_method_str.n)
+            parse_cseq(v, m);
+        break;
+    case H_CONTACT:
+        parse_contact(v, m);
+        break;
+    case H_CLEN: {
+        size_t used = 0;
+        long n = parse_num(v.p, v.n, &used);
+        if (n >= 0 && used == v.n && m->content_length < 0)
+            m->content_length = n;
+        else if (n < 0 || used != v.n)
+            m->content_length = -2; /* malformed (or absurdly long) */
+        break;
+    }
+    case H_CTYPE:
+        if (!m->content_type.n)
+            m->content_type = v;
+        break;
+    case H_REASON:
+        parse_reason(v, m);
+        break;
+    case H_WARNING:
+        parse_warning(v, m);
+        break;
+    case H_RR: {
+        sip_str list = v;
+        while (next_elem(&list, &el))
+            m->n_record_route++;
+        break;
+    }
+    case H_UA:
+        if (!m->user_agent.n)
+            m->user_agent = v;
+        break;
+    case H_WWWAUTH:
+        parse_challenge(v, m);
+        break;
+    case H_AUTHZ:
+        m->has_credentials = true;
+        break;
+    case H_XCID:
+        if (!m->xcid.n)
+            m->xcid = v;
+        break;
+    case H_RETRY:
+        m->has_retry_after = true;
+        break;
+    case H_OTHER:
+        break;
+    }
+}
+
+static int parse_start_line(const char *p, size_t n, sip_msg *m)
+{
+    if (n >= 12 && memcmp(p, "SIP/2.0 ", 8) == 0) {
+        size_t used = 0;
+        long st = parse_num(p + 8, n - 8, &used);
+        if (used != 3 || st < 100 || st > 699)
+            return -1;
+        m->is_request = false;
+        m->status = (int)st;
+        m->phrase = trim((sip_str){p + 8 + used, n - 8 - used});
+        return 0;
+    }
+    const char *sp = memchr(p, ' ', n);
+    if (!sp || sp == p)
+        return -1;
+    for (const char *q = p; q < sp; q++)
+        if (!is_token_char(*q))
+            return -1;
+    const char *sp2 = NULL;
+    for (size_t i = n; i > (size_t)(sp - p) + 1; i--)
+        if (p[i - 1] == ' ') {
+            sp2 = p + i - 1;
+            break;
+        }
+    if (!sp2 || (size_t)(p + n - sp2 - 1) != 7 || memcmp(sp2 + 1, "SIP/2.0", 7) != 0)
+        return -1;
+    m->is_request = true;
+    m->method_str = (sip_str){p, (size_t)(sp - p)};
+    m->method = sip_method_from(p, (size_t)(sp - p));
+    m->ruri = trim((sip_str){sp + 1, (size_t)(sp2 - sp - 1)});
+    return 0;
+}
+
+/* Finds the end of the line starting at p: returns the index of '\n' or len. */
+static size_t line_end(const char *p, size_t i, size_t len)
+{
+    const char *nl = memchr(p + i, '\n', len - i);
+    return nl ? (size_t)(nl - p) : len;
+}
+
+int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
+{
+    memset(m, 0, sizeof *m);
+    m->content_length = -1;
+    if (truncated)
+        *truncated = false;
+    size_t i = 0;
+    while (i < len && (data[i] == '\r' || data[i] == '\n'))
+        i++;
+    size_t start = i;
+    size_t e = line_end(data, i, len);
+    size_t ll = e - i;
+    if (ll && data[i + ll - 1] == '\r')
+        ll--;
+    if (parse_start_line(data + i, ll, m) < 0)
+        return -1;
+    i = e < len ? e + 1 : len;
+    bool ended = false;
+    while (i < len) {
+        e = line_end(data, i, len);
+        ll = e - i;
+        if (ll && data[i + ll - 1] == '\r')
+            ll--;
+        if (ll == 0) {
+            i = e < len ? e + 1 : len;
+            ended = true;
+            break;
+        }
+        /* a header with its folded continuation lines */
+        size_t hend = e;
+        while (hend < len && hend + 1 < len && (data[hend + 1] == ' ' || data[hend + 1] == '\t'))
+            hend = line_end(data, hend + 1, len);
+        const char *colon = memchr(data + i, ':', ll);
+        if (colon) {
+            sip_str name = trim((sip_str){data + i, (size_t)(colon - data - i)});
+            sip_str val = trim((sip_str){colon + 1, hend - (size_t)(colon - data) - 1});
+            m->n_headers++;
+            apply_header(m, header_kind(name), val);
+        }
+        i = hend < len ? hend + 1 : len;
+    }
+    m->call_id = trim(m->call_id);
+    if (!m->call_id.n || !m->cseq_method_str.n)
+        return -1;
+    if (!m->is_request)
+        m->method = m->cseq_method;
+    size_t avail = len - i;
+    if (!ended) {
+        if (truncated)
+            *truncated = true;
+        avail = 0;
+    }
+    size_t blen = avail;
+    if (m->content_length >= 0) {
+        if ((size_t)m->content_length > avail) {
+            if (truncated)
+                *truncated = true;
+        } else {
+            blen = (size_t)m->content_length;
+        }
+    }
+    m->body = (sip_str){data + i, blen};
+    m->msg_len = i + blen;
+    (void)start;
+    return 0;
+}
+
+long sip_msg_frame(const char *data, size_t len, size_t max, size_t *skip)
+{
+    size_t i = 0;
+    while (i < len && (data[i] == '\r' || data[i] == '\n'))
+        i++;
+    *skip = i;
+    if (i == len)
+        return 0;
+    size_t avail = len - i;
+    if (avail >= 12 && !sip_looks_like_sip(data + i, avail))
+        return -1;
+    /* find the end of the headers */
+    const char *p = data + i;
+    size_t scan = avail < max ? avail : max;
+    size_t hdr_end = 0;
+    for (size_t k = 0; k + 1 < scan; k++) {
+        const char *nl = memchr(p + k, '\n', scan - k);
+        if (!nl)
+            break;
+        k = (size_t)(nl - p);
+        if (k + 1 < scan && p[k + 1] == '\n') {
+            hdr_end = k + 2;
+            break;
+        }
+        if (k + 2 < scan && p[k + 1] == '\r' && p[k + 2] == '\n') {
+            hdr_end = k + 3;
+            break;
+        }
+    }
+    if (!hdr_end)
+        return avail >= max ? -1 : 0;
+    sip_msg m;
+    bool trunc;
+    if (sip_msg_parse(p, hdr_end, &m, &trunc) < 0)
+        return -1;
+    if (m.content_length == -2)
+        return -1;
+    size_t clen = m.content_length > 0 ? (size_t)m.content_length : 0;
+    if (clen > max || hdr_end + clen > max)
+        return -1;
+    if (hdr_end + clen > avail)
+        return 0;
+    return (long)(i + hdr_end + clen);
+}
+
+static const struct {
+    int code;
+    const char *phrase;
+} phrases[] = {
+    {100, "Trying"}, {180, "Ringing"}, {181, "Call Is Being Forwarded"}, {182, "Queued"},
+    {183, "Session Progress"}, {200, "OK"}, {202, "Accepted"}, {300, "Multiple Choices"},
+    {301, "Moved Permanently"}, {302, "Moved Temporarily"}, {400, "Bad Request"},
+    {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"}, {405, "Method Not Allowed"},
+    {407, "Proxy Authentication Required"}, {408, "Request Timeout"}, {410, "Gone"},
+    {415, "Unsupported Media Type"}, {480, "Temporarily Unavailable"},
+    {481, "Call/Transaction Does Not Exist"}, {484, "Address Incomplete"}, {486, "Busy Here"},
+    {487, "Request Terminated"}, {488, "Not Acceptable Here"}, {491, "Request Pending"},
+    {500, "Server Internal Error"}, {501, "Not Implemented"}, {502, "Bad Gateway"},
+    {503, "Service Unavailable"}, {504, "Server Time-out"}, {600, "Busy Everywhere"},
+    {603, "Decline"}, {604, "Does Not Exist Anywhere"}, {606, "Not Acceptable"},
+};
+
+const char *sip_status_phrase(int code)
+{
+    for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
+        if (phrases[i].code == code)
+            return phrases[i].phrase;
+    return "";
+}

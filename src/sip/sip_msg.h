@@ -1,0 +1,151 @@
+/* The SIP message and SDP parsers (internal to sb_sip; also driven by the fuzz targets).
+ *
+ * Strict about framing, forgiving about style: a message is a start line, header lines, an
+ * empty line and exactly Content-Length body bytes (missing Content-Length on a datagram = the
+ * rest of it). Header names are matched case-insensitively with their compact forms (RFC 3261
+ * §7.3.3), repeated and comma-joined headers are both read, folded lines are part of their
+ * header. Every field is a pointer+length view into the caller's bytes: nothing is copied and
+ * nothing is written, so the input must outlive the sip_msg. */
+#ifndef SB_SIP_MSG_H
+#define SB_SIP_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sip/sip.h"
+
+typedef struct sip_str {
+    const char *p;
+    size_t n;
+} sip_str;
+
+typedef enum {
+    SIP_M_UNKNOWN = 0,
+    SIP_M_INVITE,
+    SIP_M_ACK,
+    SIP_M_BYE,
+    SIP_M_CANCEL,
+    SIP_M_REGISTER,
+    SIP_M_OPTIONS,
+    SIP_M_PRACK,
+    SIP_M_UPDATE,
+    SIP_M_INFO,
+    SIP_M_REFER,
+    SIP_M_NOTIFY,
+    SIP_M_SUBSCRIBE,
+    SIP_M_MESSAGE,
+    SIP_M_PUBLISH,
+    SIP_M_COUNT
+} sip_method;
+
+/* The top Via, parsed. */
+typedef struct sip_via {
+    sip_str transport; /* "UDP", "TCP", ... */
+    sip_str host;      /* without brackets for IPv6 */
+    int port;          /* 0 when absent */
+    sip_str branch, received;
+    bool has_rport;
+    int rport;         /* 0 when the parameter is empty */
+} sip_via;
+
+typedef struct sip_msg {
+    bool is_request;
+    sip_method method;  /* request method, or the CSeq method for responses */
+    sip_str method_str; /* request method text */
+    sip_str ruri;
+    int status;         /* responses: 100..699 */
+    sip_str phrase;
+    sip_str call_id, from, to, from_tag, to_tag, from_user, to_user;
+    uint32_t cseq;
+    sip_method cseq_method;
+    sip_str cseq_method_str;
+    sip_via via;        /* the top Via */
+    unsigned n_via;     /* Via entries, counting comma-joined ones */
+    sip_str contact;    /* first Contact value */
+    sip_str contact_host;
+    int contact_port;
+    unsigned n_record_route;
+    int reason_q850;    /* first Reason: Q.850;cause=N (0 none) */
+    int reason_sip;     /* Reason: SIP;cause=N (0 none) */
+    sip_str reason_text;
+    int warning_code;
+    sip_str warning_text;
+    sip_str content_type;
+    long content_length; /* -1 when absent */
+    sip_str body;
+    sip_str user_agent;  /* User-Agent or Server */
+    sip_str xcid;        /* X-CID / X-Call-ID / X-Call-Id / X-Orig-Call-ID */
+    bool has_credentials;  /* Authorization / Proxy-Authorization */
+    bool has_challenge;    /* WWW-Authenticate / Proxy-Authenticate */
+    bool challenge_stale;  /* stale=TRUE in the challenge */
+    sip_str auth_realm;
+    bool has_retry_after;
+    size_t n_headers;
+    size_t msg_len;      /* bytes the message takes (start line .. end of body) */
+} sip_msg;
+
+/* Cheap test: do the bytes start like a SIP request or status line? */
+bool sip_looks_like_sip(const char *data, size_t len);
+
+/* Parses one message at data. Returns 0 (m filled, m->msg_len = bytes used), or -1 when the
+ * bytes are not a well-framed SIP message (missing mandatory parts: start line, Call-ID,
+ * CSeq). When the body is shorter than Content-Length the message is still parsed with the
+ * body it has (datagram truncated by the capture snap length); *truncated is set. */
+int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated);
+
+/* Stream framing (TCP): the length of the first complete message at data, 0 when more bytes
+ * are needed, -1 when the bytes cannot be SIP or a message would exceed max. Leading CRLF
+ * keep-alives are counted in *skip (and included in the returned length). */
+long sip_msg_frame(const char *data, size_t len, size_t max, size_t *skip);
+
+sip_method sip_method_from(const char *p, size_t n);
+const char *sip_method_name(sip_method m);
+const char *sip_status_phrase(int code); /* default phrase, "" when unknown */
+
+/* View helpers */
+bool sip_str_eq(sip_str s, const char *lit);      /* exact, case-sensitive */
+bool sip_str_ieq(sip_str s, const char *lit);     /* case-insensitive */
+bool sip_str_iprefix(sip_str s, const char *lit); /* case-insensitive prefix */
+char *sip_str_dup(sip_str s);                     /* malloc'd NUL-terminated copy, NULL if empty */
+uint64_t sip_hash(const void *p, size_t n);       /* FNV-1a 64 */
+/* Parses a host:port or [v6]:port string view into host and port (0 when absent). */
+void sip_split_hostport(sip_str hp, sip_str *host, int *port);
+
+/* ---- SDP ---------------------------------------------------------------------------------- */
+
+#define SIP_SDP_MAX_MEDIA 8
+#define SIP_SDP_MAX_FMT 16
+
+typedef enum { SIP_DIR_SENDRECV = 0, SIP_DIR_SENDONLY, SIP_DIR_RECVONLY, SIP_DIR_INACTIVE } sip_dir;
+
+typedef struct sip_sdp_media {
+    sip_str type;     /* "audio", "video", "image" */
+    int port;         /* 0 = rejected/disabled */
+    sip_str proto;    /* "RTP/AVP", "RTP/SAVP", "udptl" */
+    int fmt[SIP_SDP_MAX_FMT];
+    sip_str fmt_name[SIP_SDP_MAX_FMT]; /* rtpmap encoding name ("PCMA"), empty when absent */
+    int fmt_rate[SIP_SDP_MAX_FMT];
+    unsigned n_fmt;
+    sip_addr conn;    /* media-level c=, else the session c=; family 0 when none */
+    bool conn_zero;   /* c=0.0.0.0 (old-style hold) */
+    sip_dir dir;      /* media-level attribute, else the session one */
+    bool has_crypto;
+} sip_sdp_media;
+
+typedef struct sip_sdp {
+    sip_addr origin;  /* o= address */
+    sip_sdp_media m[SIP_SDP_MAX_MEDIA];
+    unsigned n_media;
+} sip_sdp;
+
+/* Parses an SDP body (LF or CRLF lines). Returns 0, or -1 when it is not SDP (no v= line). */
+int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp);
+/* Finds the SDP in a body: the body itself for application/sdp, the application/sdp part of a
+ * multipart body (nested multiparts followed to depth 4). Returns 0 and sets *sdp_body. */
+int sip_body_find_sdp(sip_str content_type, sip_str body, sip_str *sdp_body);
+/* The codec name of a payload type: the rtpmap name, else the RFC 3551 static name, else "". */
+const char *sip_sdp_codec(const sip_sdp_media *m, unsigned i, char *buf, size_t size);
+const char *sip_static_pt_name(int pt);
+
+#endif

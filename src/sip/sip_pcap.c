@@ -1,0 +1,432 @@
+/* The capture reader: libpcap (pcap and pcapng) frames down to SIP records and RTP payloads.
+ * Link types Ethernet (802.1Q/QinQ tags), Linux SLL/SLL2, raw IP, BSD loopback/null; IPv4
+ * and IPv6 (extension headers, fragments reassembled in a bounded table), IP-in-IP; UDP
+ * datagrams recognised as SIP by content on any port; TCP handed to sip_tcp.c. */
+#include "sip/sip_read_int.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define FRAG_TIMEOUT_US 30000000LL
+
+typedef struct frag {
+    struct frag *next;
+    uint8_t family, proto;
+    uint8_t src[16], dst[16];
+    uint32_t id;
+    int64_t first_t;
+    uint8_t *buf;           /* max_datagram bytes */
+    uint8_t *have;          /* bitmap of 8-byte blocks */
+    size_t total;           /* 0 until the last fragment arrived */
+    size_t hdr_len;         /* IPv4: the first fragment's header, kept to rebuild */
+} frag;
+
+struct frag_table {
+    frag *head;
+    size_t n;
+};
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void frag_free(frag *f)
+{
+    free(f->buf);
+    free(f->have);
+    free(f);
+}
+
+void sip_frags_free(sip_reader *rd)
+{
+    if (!rd->frags)
+        return;
+    for (frag *f = rd->frags->head, *n; f; f = n) {
+        n = f->next;
+        frag_free(f);
+    }
+    free(rd->frags);
+    rd->frags = NULL;
+}
+
+static bool frag_complete(const frag *f)
+{
+    if (!f->total)
+        return false;
+    for (size_t b = 0; b < (f->total + 7) / 8; b++)
+        if (!(f->have[b / 8] & (1u << (b % 8))))
+            return false;
+    return true;
+}
+
+/* Adds a fragment; returns the reassembled payload (caller frees) when complete. */
+static uint8_t *frag_add(sip_reader *rd, uint8_t family, const uint8_t *src, const uint8_t *dst,
+                         uint32_t id, uint8_t proto, size_t off, const uint8_t *p, size_t n,
+                         bool more, size_t *out_len)
+{
+    rd->st->ip_fragments++;
+    if (!rd->frags && !(rd->frags = calloc(1, sizeof *rd->frags)))
+        return NULL;
+    size_t alen = family == 6 ? 16 : 4;
+    frag **pp = &rd->frags->head, *f = NULL;
+    /* expire old entries while looking */
+    while (*pp) {
+        frag *c = *pp;
+        if (rd->now - c->first_t > FRAG_TIMEOUT_US) {
+            *pp = c->next;
+            frag_free(c);
+            rd->frags->n--;
+            continue;
+        }
+        if (c->family == family && c->id == id && c->proto == proto &&
+            !memcmp(c->src, src, alen) && !memcmp(c->dst, dst, alen))
+            f = c;
+        pp = &c->next;
+    }
+    size_t maxd = rd->o.max_datagram;
+    if (off + n > maxd)
+        return NULL;
+    if (!f) {
+        if (rd->frags->n >= rd->o.max_ip_reassemblies) { /* drop the oldest */
+            frag *old = rd->frags->head;
+            rd->frags->head = old->next;
+            frag_free(old);
+            rd->frags->n--;
+        }
+        f = calloc(1, sizeof *f);
+        if (!f)
+            return NULL;
+        f->buf = malloc(maxd);
+        f->have = calloc((maxd + 63) / 64, 1);
+        if (!f->buf || !f->have) {
+            frag_free(f);
+            return NULL;
+        }
+        f->family = family;
+        f->proto = proto;
+        f->id = id;
+        memcpy(f->src, src, alen);
+        memcpy(f->dst, dst, alen);
+        f->first_t = rd->now;
+        f->next = rd->frags->head;
+        rd->frags->head = f;
+        rd->frags->n++;
+    }
+    memcpy(f->buf + off, p, n);
+    for (size_t b = off / 8; b < (off + n + 7) / 8; b++)
+        f->have[b / 8] |= (uint8_t)(1u << (b % 8));
+    if (!more)
+        f->total = off + n;
+    if (!frag_complete(f))
+        return NULL;
+    /* unlink and hand over */
+    for (frag **q = &rd->frags->head; *q; q = &(*q)->next)
+        if (*q == f) {
+            *q = f->next;
+            break;
+        }
+    rd->frags->n--;
+    uint8_t *buf = f->buf;
+    *out_len = f->total;
+    f->buf = NULL;
+    frag_free(f);
+    return buf;
+}
+
+static void addr_set(sip_addr *a, uint8_t family, const uint8_t *ip, uint16_t port)
+{
+    memset(a, 0, sizeof *a);
+    a->family = family;
+    memcpy(a->ip, ip, family == 6 ? 16 : 4);
+    a->port = port;
+}
+
+static void udp_payload(sip_reader *rd, const sip_addr *src, const sip_addr *dst, const uint8_t *p,
+                        size_t n)
+{
+    const char *d = (const char *)p;
+    if (sip_looks_like_sip(d, n)) {
+        /* one datagram may carry several messages back to back */
+        for (int k = 0; k < 8 && n; k++) {
+            sip_record r = {.time_us = rd->now, .src = *src, .dst = *dst,
+                            .transport = SIP_TP_UDP, .data = d, .len = n, .frame = rd->frame};
+            sip_msg m;
+            bool tr;
+            if (sip_msg_parse(d, n, &m, &tr) < 0) {
+                rd->st->frames_skipped++;
+                return;
+            }
+            if (tr)
+                rd->st->truncated = true;
+            r.len = m.msg_len <= n ? m.msg_len : n;
+            sip_reader_emit(rd, &r);
+            if (m.msg_len >= n || !sip_looks_like_sip(d + m.msg_len, n - m.msg_len))
+                return;
+            d += m.msg_len;
+            n -= m.msg_len;
+        }
+        return;
+    }
+    sip_engine_feed_rtp(rd->e, rd->now, rd->frame, src, dst, p, n);
+}
+
+static void l4(sip_reader *rd, uint8_t family, const uint8_t *sip, const uint8_t *dip,
+               uint8_t proto, const uint8_t *p, size_t n, int depth);
+
+static void ipv4(sip_reader *rd, const uint8_t *p, size_t n, int depth)
+{
+    if (n < 20 || (p[0] >> 4) != 4)
+        goto bad;
+    size_t ihl = (size_t)(p[0] & 0x0f) * 4, tot = be16(p + 2);
+    if (ihl < 20 || tot < ihl)
+        goto bad;
+    if (tot > n) {
+        rd->st->truncated = true;
+        tot = n;
+    }
+    uint16_t fo = be16(p + 6);
+    bool more = fo & 0x2000;
+    size_t off = (size_t)(fo & 0x1fff) * 8;
+    if (more || off) {
+        size_t len = 0;
+        uint8_t *buf = frag_add(rd, 4, p + 12, p + 16, be16(p + 4), p[9], off, p + ihl, tot - ihl,
+                                more, &len);
+        if (buf) {
+            l4(rd, 4, p + 12, p + 16, p[9], buf, len, depth);
+            free(buf);
+        }
+        return;
+    }
+    l4(rd, 4, p + 12, p + 16, p[9], p + ihl, tot - ihl, depth);
+    return;
+bad:
+    rd->st->frames_skipped++;
+}
+
+static void ipv6(sip_reader *rd, const uint8_t *p, size_t n, int depth)
+{
+    if (n < 40 || (p[0] >> 4) != 6)
+        goto bad;
+    size_t plen = be16(p + 4);
+    if (40 + plen > n) {
+        rd->st->truncated = true;
+        plen = n - 40;
+    }
+    uint8_t nh = p[6];
+    const uint8_t *q = p + 40;
+    size_t left = plen;
+    for (int k = 0; k < 8; k++) {
+        if (nh == 0 || nh == 43 || nh == 60) {
+            if (left < 8 || (size_t)(q[1] + 1) * 8 > left)
+                goto bad;
+            size_t hl = (size_t)(q[1] + 1) * 8;
+            nh = q[0];
+            q += hl;
+            left -= hl;
+        } else if (nh == 51) {
+            if (left < 8 || (size_t)(q[1] + 2) * 4 > left)
+                goto bad;
+            size_t hl = (size_t)(q[1] + 2) * 4;
+            nh = q[0];
+            q += hl;
+            left -= hl;
+        } else if (nh == 44) {
+            if (left < 8)
+                goto bad;
+            uint16_t fo = be16(q + 2);
+            size_t off = (size_t)(fo >> 3) * 8, len = 0;
+            uint8_t *buf = frag_add(rd, 6, p + 8, p + 24, be32(q + 4), q[0], off, q + 8,
+                                    left - 8, fo & 1, &len);
+            if (buf) {
+                l4(rd, 6, p + 8, p + 24, q[0], buf, len, depth);
+                free(buf);
+            }
+            return;
+        } else {
+            break;
+        }
+    }
+    l4(rd, 6, p + 8, p + 24, nh, q, left, depth);
+    return;
+bad:
+    rd->st->frames_skipped++;
+}
+
+static void l4(sip_reader *rd, uint8_t family, const uint8_t *sip, const uint8_t *dip,
+               uint8_t proto, const uint8_t *p, size_t n, int depth)
+{
+    sip_addr src, dst;
+    switch (proto) {
+    case 17: {
+        if (n < 8)
+            break;
+        size_t ul = be16(p + 4);
+        if (ul < 8)
+            break;
+        if (ul > n) {
+            rd->st->truncated = true;
+            ul = n;
+        }
+        addr_set(&src, family, sip, be16(p));
+        addr_set(&dst, family, dip, be16(p + 2));
+        udp_payload(rd, &src, &dst, p + 8, ul - 8);
+        return;
+    }
+    case 6: {
+        if (n < 20)
+            break;
+        size_t doff = (size_t)(p[12] >> 4) * 4;
+        if (doff < 20 || doff > n)
+            break;
+        addr_set(&src, family, sip, be16(p));
+        addr_set(&dst, family, dip, be16(p + 2));
+        sip_tcp_segment(rd, &src, &dst, be32(p + 4), p[13], p + doff, n - doff);
+        return;
+    }
+    case 4:
+        if (depth < 4)
+            ipv4(rd, p, n, depth + 1);
+        return;
+    case 41:
+        if (depth < 4)
+            ipv6(rd, p, n, depth + 1);
+        return;
+    default:
+        break;
+    }
+    rd->st->frames_skipped++;
+}
+
+static void ip_any(sip_reader *rd, const uint8_t *p, size_t n)
+{
+    if (n && (p[0] >> 4) == 4)
+        ipv4(rd, p, n, 0);
+    else if (n && (p[0] >> 4) == 6)
+        ipv6(rd, p, n, 0);
+    else
+        rd->st->frames_skipped++;
+}
+
+static void by_ethertype(sip_reader *rd, uint16_t et, const uint8_t *p, size_t n)
+{
+    if (et == 0x0800 || et == 0x86dd)
+        ip_any(rd, p, n);
+    else
+        rd->st->frames_skipped++;
+}
+
+static void frame(sip_reader *rd, int dlt, const uint8_t *p, size_t n)
+{
+    switch (dlt) {
+    case DLT_EN10MB: {
+        if (n < 14)
+            break;
+        size_t off = 12;
+        uint16_t et = be16(p + off);
+        for (int k = 0; k < 4 && (et == 0x8100 || et == 0x88a8 || et == 0x9100); k++) {
+            if (n < off + 6)
+                goto bad;
+            off += 4;
+            et = be16(p + off);
+        }
+        by_ethertype(rd, et, p + off + 2, n - off - 2);
+        return;
+    }
+    case DLT_LINUX_SLL:
+        if (n < 16)
+            break;
+        by_ethertype(rd, be16(p + 14), p + 16, n - 16);
+        return;
+#ifdef DLT_LINUX_SLL2
+    case DLT_LINUX_SLL2:
+        if (n < 20)
+            break;
+        by_ethertype(rd, be16(p), p + 20, n - 20);
+        return;
+#endif
+    case DLT_NULL:
+    case DLT_LOOP:
+        if (n < 4)
+            break;
+        ip_any(rd, p + 4, n - 4);
+        return;
+    case DLT_RAW:
+#ifdef DLT_IPV4
+    case DLT_IPV4:
+    case DLT_IPV6:
+#endif
+#if defined(DLT_RAW) && DLT_RAW != 12
+    case 12:
+#endif
+#if DLT_RAW != 14
+    case 14:
+#endif
+        ip_any(rd, p, n);
+        return;
+    default:
+        break;
+    }
+bad:
+    rd->st->frames_skipped++;
+}
+
+static int read_loop(sip_reader *rd, pcap_t *pc, uint64_t total, char *err, size_t errlen)
+{
+    int dlt = pcap_datalink(pc);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc;
+    FILE *fp = pcap_file(pc);
+    uint64_t next_report = 0;
+    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+        rd->frame++;
+        rd->st->frames++;
+        rd->now = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+        if (h->caplen < h->len)
+            rd->st->truncated = true;
+        frame(rd, dlt, data, h->caplen);
+        if ((rd->frame & 1023) == 0) {
+            uint64_t pos = fp ? (uint64_t)ftell(fp) : 0;
+            rd->st->bytes = pos;
+            if (sip_reader_should_stop(rd, pos, total, &next_report))
+                return 0;
+        }
+    }
+    if (fp)
+        rd->st->bytes = (uint64_t)ftell(fp);
+    if (rc == -1) {
+        /* a truncated file: what was read stands */
+        rd->st->truncated = true;
+        if (rd->frame == 0) {
+            snprintf(err, errlen, "cannot read the capture: %s", pcap_geterr(pc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int sip_read_pcap_fp(sip_reader *rd, FILE *fp, uint64_t total, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    if (!pc) {
+        fclose(fp);
+        snprintf(err, errlen, "not a readable pcap/pcapng capture: %s", ebuf);
+        return -1;
+    }
+    int rc = read_loop(rd, pc, total, err, errlen);
+    sip_tcp_flush(rd);
+    sip_frags_free(rd);
+    pcap_close(pc); /* closes fp */
+    return rc;
+}

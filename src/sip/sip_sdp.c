@@ -1,0 +1,302 @@
+/* SDP parser (RFC 4566 subset the diagnosis needs): o=, session and media c=, m= lines with
+ * their formats, a=rtpmap, direction attributes, a=crypto; multipart bodies searched for the
+ * application/sdp part. Views only; bounded by the input and the fixed media/format caps. */
+#include "sip/sip_msg.h"
+
+#include <string.h>
+
+static sip_str sdp_trim(sip_str s)
+{
+    while (s.n && (s.p[0] == ' ' || s.p[0] == '\t'))
+        s.p++, s.n--;
+    while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r'))
+        s.n--;
+    return s;
+}
+
+/* Splits off the next space-separated word. */
+static sip_str word(sip_str *s)
+{
+    *s = sdp_trim(*s);
+    size_t i = 0;
+    while (i < s->n && s->p[i] != ' ' && s->p[i] != '\t')
+        i++;
+    sip_str w = {s->p, i};
+    s->p += i;
+    s->n -= i;
+    return w;
+}
+
+static long num(sip_str s)
+{
+    long v = 0;
+    if (!s.n || s.n > 9)
+        return -1;
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] < '0' || s.p[i] > '9')
+            return -1;
+        v = v * 10 + (s.p[i] - '0');
+    }
+    return v;
+}
+
+/* "IN IP4 1.2.3.4" */
+static void conn_addr(sip_str v, sip_addr *a, bool *zero)
+{
+    word(&v);
+    word(&v);
+    sip_str addr = word(&v);
+    const char *slash = memchr(addr.p, '/', addr.n); /* multicast TTL */
+    if (slash)
+        addr.n = (size_t)(slash - addr.p);
+    sip_addr_parse(addr.p, addr.n, a);
+    if (zero)
+        *zero = sip_str_eq(addr, "0.0.0.0") || sip_str_eq(addr, "::");
+}
+
+static bool dir_attr(sip_str a, sip_dir *d)
+{
+    if (sip_str_eq(a, "sendrecv"))
+        *d = SIP_DIR_SENDRECV;
+    else if (sip_str_eq(a, "sendonly"))
+        *d = SIP_DIR_SENDONLY;
+    else if (sip_str_eq(a, "recvonly"))
+        *d = SIP_DIR_RECVONLY;
+    else if (sip_str_eq(a, "inactive"))
+        *d = SIP_DIR_INACTIVE;
+    else
+        return false;
+    return true;
+}
+
+static void media_line(sip_str v, sip_sdp_media *m)
+{
+    m->type = word(&v);
+    sip_str port = word(&v);
+    const char *slash = memchr(port.p, '/', port.n);
+    if (slash)
+        port.n = (size_t)(slash - port.p);
+    long p = num(port);
+    m->port = p >= 0 && p <= 65535 ? (int)p : 0;
+    m->proto = word(&v);
+    while (v.n && m->n_fmt < SIP_SDP_MAX_FMT) {
+        sip_str f = word(&v);
+        if (!f.n)
+            break;
+        long pt = num(f);
+        m->fmt[m->n_fmt++] = pt >= 0 && pt < 128 ? (int)pt : -1;
+    }
+}
+
+static void rtpmap(sip_str v, sip_sdp_media *m)
+{
+    sip_str pt = word(&v);
+    long n = num(pt);
+    sip_str enc = word(&v);
+    const char *slash = memchr(enc.p, '/', enc.n);
+    sip_str name = {enc.p, slash ? (size_t)(slash - enc.p) : enc.n};
+    long rate = -1;
+    if (slash) {
+        sip_str r = {slash + 1, enc.n - (size_t)(slash - enc.p) - 1};
+        const char *s2 = memchr(r.p, '/', r.n);
+        if (s2)
+            r.n = (size_t)(s2 - r.p);
+        rate = num(r);
+    }
+    for (unsigned i = 0; i < m->n_fmt; i++)
+        if (m->fmt[i] == n) {
+            m->fmt_name[i] = name;
+            m->fmt_rate[i] = rate > 0 ? (int)rate : 0;
+        }
+}
+
+int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp)
+{
+    memset(sdp, 0, sizeof *sdp);
+    sip_addr sess_conn = {0};
+    bool sess_zero = false, seen_v = false;
+    sip_dir sess_dir = SIP_DIR_SENDRECV;
+    sip_sdp_media *cur = NULL;
+    bool cur_conn = false, cur_dir = false;
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(body + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - body) : len;
+        sip_str line = sdp_trim((sip_str){body + i, e - i});
+        i = e + 1;
+        if (line.n < 2 || line.p[1] != '=')
+            continue;
+        sip_str v = {line.p + 2, line.n - 2};
+        switch (line.p[0]) {
+        case 'v':
+            seen_v = true;
+            break;
+        case 'o': {
+            sip_str t = v;
+            for (int k = 0; k < 3; k++)
+                word(&t);
+            conn_addr(t, &sdp->origin, NULL);
+            break;
+        }
+        case 'c':
+            if (cur) {
+                conn_addr(v, &cur->conn, &cur->conn_zero);
+                cur_conn = true;
+            } else {
+                conn_addr(v, &sess_conn, &sess_zero);
+            }
+            break;
+        case 'm':
+            if (sdp->n_media >= SIP_SDP_MAX_MEDIA) {
+                cur = NULL;
+                i = len; /* ignore the rest: the cap is documented */
+                break;
+            }
+            cur = &sdp->m[sdp->n_media++];
+            cur_conn = cur_dir = false;
+            media_line(v, cur);
+            cur->conn = sess_conn;
+            cur->conn_zero = sess_zero;
+            cur->dir = sess_dir;
+            break;
+        case 'a': {
+            sip_dir d;
+            if (dir_attr(v, &d)) {
+                if (cur) {
+                    cur->dir = d;
+                    cur_dir = true;
+                } else {
+                    sess_dir = d;
+                }
+            } else if (cur && v.n > 7 && memcmp(v.p, "rtpmap:", 7) == 0) {
+                rtpmap((sip_str){v.p + 7, v.n - 7}, cur);
+            } else if (cur && v.n >= 6 && memcmp(v.p, "crypto", 6) == 0) {
+                cur->has_crypto = true;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    (void)cur_conn;
+    (void)cur_dir;
+    return seen_v ? 0 : -1;
+}
+
+/* Multipart: finds the application/sdp part, following nested multiparts to depth 4. */
+static int find_sdp(sip_str ctype, sip_str body, sip_str *out, int depth)
+{
+    if (sip_str_iprefix(ctype, "application/sdp")) {
+        *out = body;
+        return 0;
+    }
+    if (depth >= 4 || !sip_str_iprefix(ctype, "multipart/"))
+        return -1;
+    /* boundary=... */
+    sip_str b = {NULL, 0};
+    for (size_t i = 0; i + 9 <= ctype.n; i++)
+        if (sip_str_iprefix((sip_str){ctype.p + i, ctype.n - i}, "boundary=")) {
+            b = (sip_str){ctype.p + i + 9, ctype.n - i - 9};
+            size_t k = 0;
+            if (b.n && b.p[0] == '"') {
+                b.p++;
+                b.n--;
+                while (k < b.n && b.p[k] != '"')
+                    k++;
+            } else {
+                while (k < b.n && b.p[k] != ';' && b.p[k] != ' ' && b.p[k] != '\r')
+                    k++;
+            }
+            b.n = k;
+            break;
+        }
+    if (!b.n || b.n > 70)
+        return -1;
+    /* walk parts: "--boundary" lines */
+    size_t i = 0;
+    const char *part = NULL;
+    while (i + 2 + b.n <= body.n) {
+        const char *p = memmem(body.p + i, body.n - i, b.p, b.n);
+        if (!p || p < body.p + 2)
+            return -1;
+        if (p[-1] != '-' || p[-2] != '-') {
+            i = (size_t)(p - body.p) + b.n;
+            continue;
+        }
+        if (part) {
+            /* part runs from `part` to p-2 (minus the CRLF before the delimiter) */
+            size_t plen = (size_t)(p - 2 - part);
+            sip_str ps = {part, plen};
+            /* part headers end at an empty line */
+            const char *he = memmem(ps.p, ps.n, "\r\n\r\n", 4);
+            size_t hl = 4;
+            if (!he) {
+                he = memmem(ps.p, ps.n, "\n\n", 2);
+                hl = 2;
+            }
+            if (he) {
+                sip_str hdrs = {ps.p, (size_t)(he - ps.p)};
+                sip_str pbody = {he + hl, ps.n - (size_t)(he - ps.p) - hl};
+                sip_str pct = {NULL, 0};
+                for (size_t k = 0; k + 13 <= hdrs.n; k++)
+                    if (sip_str_iprefix((sip_str){hdrs.p + k, hdrs.n - k}, "content-type:")) {
+                        pct = (sip_str){hdrs.p + k + 13, hdrs.n - k - 13};
+                        while (pct.n && pct.p[0] == ' ')
+                            pct.p++, pct.n--;
+                        const char *nl = memchr(pct.p, '\n', pct.n);
+                        if (nl)
+                            pct.n = (size_t)(nl - pct.p);
+                        break;
+                    }
+                if (pct.n && find_sdp(pct, pbody, out, depth + 1) == 0)
+                    return 0;
+            }
+        }
+        const char *after = p + b.n;
+        if (after + 2 <= body.p + body.n && after[0] == '-' && after[1] == '-')
+            return -1; /* closing delimiter */
+        const char *nl = memchr(after, '\n', (size_t)(body.p + body.n - after));
+        if (!nl)
+            return -1;
+        part = nl + 1;
+        i = (size_t)(part - body.p);
+    }
+    return -1;
+}
+
+int sip_body_find_sdp(sip_str content_type, sip_str body, sip_str *sdp_body)
+{
+    if (!body.n)
+        return -1;
+    if (!content_type.n) /* no type: accept a body that starts like SDP */
+        content_type = (sip_str){"application/sdp", 15};
+    return find_sdp(content_type, body, sdp_body, 0);
+}
+
+const char *sip_static_pt_name(int pt)
+{
+    switch (pt) {
+    case 0: return "PCMU";
+    case 3: return "GSM";
+    case 4: return "G723";
+    case 8: return "PCMA";
+    case 9: return "G722";
+    case 13: return "CN";
+    case 18: return "G729";
+    default: return "";
+    }
+}
+
+const char *sip_sdp_codec(const sip_sdp_media *m, unsigned i, char *buf, size_t size)
+{
+    if (i >= m->n_fmt || size == 0)
+        return "";
+    if (m->fmt_name[i].n) {
+        size_t n = m->fmt_name[i].n < size - 1 ? m->fmt_name[i].n : size - 1;
+        memcpy(buf, m->fmt_name[i].p, n);
+        buf[n] = 0;
+        return buf;
+    }
+    return sip_static_pt_name(m->fmt[i]);
+}
