@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "transport/http.h"
 #include "transport/stdio.h"
 #include "util/log.h"
 
@@ -19,6 +20,7 @@
 
 /* Transports other than stdio add their row here (flag, usage, run, stop). */
 static const cli_serve_mode cli_serve_modes[] = {
+    {"--http", HTTP_CLI_USAGE, http_cli_run, http_cli_stop},
     {NULL, NULL, NULL, NULL},
 };
 

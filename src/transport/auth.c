@@ -3,6 +3,7 @@
 #include "transport/auth.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -298,8 +299,24 @@ static bool static_lookup(http_auth *a, const unsigned char digest[SHA256_DIGEST
     return found;
 }
 
+/* The principal of a JWT for the access log and session binding: a digest of iss and sub,
+ * so that a refreshed token of the same subject keeps its sessions. */
+static void jwt_who(const json_t *claims, unsigned char digest[SHA256_DIGEST_LENGTH])
+{
+    const char *iss = json_string_value(json_object_get(claims, "iss"));
+    const char *sub = json_string_value(json_object_get(claims, "sub"));
+    if (!sub)
+        return; /* keep the token digest */
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+        EVP_DigestUpdate(ctx, iss ? iss : "", iss ? strlen(iss) : 0) == 1 &&
+        EVP_DigestUpdate(ctx, "\n", 1) == 1 && EVP_DigestUpdate(ctx, sub, strlen(sub)) == 1)
+        EVP_DigestFinal_ex(ctx, digest, NULL);
+    EVP_MD_CTX_free(ctx);
+}
+
 static bool jwt_lookup(http_auth *a, const char *tok, size_t len, unsigned *scopes,
-                       http_auth_result *out)
+                       http_auth_result *out, unsigned char digest[SHA256_DIGEST_LENGTH])
 {
     json_t *claims = NULL;
     http_jwt_status st = http_jwt_verify(a->jwt, tok, len, time(NULL), &claims);
@@ -310,6 +327,7 @@ static bool jwt_lookup(http_auth *a, const char *tok, size_t len, unsigned *scop
     char *list = http_jwt_scopes(claims);
     *scopes = list ? http_scope_parse(list, strlen(list)) : 0;
     free(list);
+    jwt_who(claims, digest);
     json_decref(claims);
     return true;
 }
@@ -341,7 +359,7 @@ void http_auth_check(http_auth *a, const char *authorization, unsigned required,
     unsigned scopes = 0;
     if (a->tokens_file && static_lookup(a, digest, &scopes)) {
         set_who(out, "token", digest);
-    } else if (a->jwt && jwt_lookup(a, tok, len, &scopes, out)) {
+    } else if (a->jwt && jwt_lookup(a, tok, len, &scopes, out, digest)) {
         set_who(out, "jwt", digest);
     } else {
         return deny(out, 401, "invalid_token",
