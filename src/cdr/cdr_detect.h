@@ -97,8 +97,8 @@ typedef struct cdr_evidence {
 typedef struct cdr_finding {
     cdr_finding_kind kind;
     const char *severity;           /* "info", "warning", "critical" */
-    char key[96];                   /* what it is about: "cust=C1 callee=+4420...", "prefix 4420", "carrier X" */
-    char summary[256];              /* one sentence a person can act on */
+    char key[128];                  /* what it is about: "cust=C1 callee=+4420...", "prefix 4420", "carrier X" */
+    char summary[400];              /* one sentence a person can act on */
     uint64_t count;                 /* rows involved */
     double metric;                  /* the measured value compared with the threshold (share, ASR, ...) */
     int64_t first_ms, last_ms;
