@@ -197,7 +197,8 @@ static void ngrep_line(text_state *s, const char *p, size_t n)
         s->frame_hint = 0;
         const char *hash = memrchr(p, '#', n);
         if (hash && digits(hash + 1, (size_t)(p + n - hash - 1)) && p + n - hash - 1 < 12)
-            s->frame_hint = (uint64_t)strtoull(hash + 1, NULL, 10);
+            for (const char *q = hash + 1; q < p + n; q++)
+                s->frame_hint = s->frame_hint * 10 + (uint64_t)(*q - '0');
         s->in_msg = true;
         return;
     }
