@@ -287,6 +287,18 @@ mcp_elicit_outcome mcp_call_elicit(mcp_call *call, const char *message,
     return o;
 }
 
+int mcp_call_request(mcp_call *call, const char *method, json_t *params, json_t **result)
+{
+    *result = NULL;
+    if (!call->s || call->cancelled || !method) {
+        json_decref(params);
+        return -1;
+    }
+    const mcp_server_config *cfg = mcp_server_cfg(call->s->srv);
+    return mcp_session_request(call->s, call, method, params ? params : json_object(),
+                               cfg->elicit_timeout_ms, result);
+}
+
 /* ---- running and shaping ----------------------------------------------------------------- */
 
 static void run_complete(mcp_call *c)

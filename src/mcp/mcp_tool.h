@@ -178,6 +178,18 @@ void mcp_registry_set_family_free(mcp_registry *reg, void *family_data,
  * title after the hints. Strings are copied. */
 void mcp_registry_add_hint(mcp_registry *reg, const char *topic, const char *hint);
 
+/* Sends any request to the client (e.g. "sampling/createMessage", "roots/list") on this call's
+ * stream and waits for the answer (bounded like elicitation, cancellation-aware). Returns 0 with
+ * *result (the result object, new reference), or -1 (no session, the client answered an error,
+ * timeout, cancelled). Check mcp_call_client_has() first. Steals params. */
+int mcp_call_request(mcp_call *call, const char *method, json_t *params, json_t **result);
+
+/* Escape hatch: replaces a registered tool's whole inputSchema with schema_json (used as-is;
+ * validation follows it: 2020-12 subset with $defs/$ref). 0, or -1 when there is no such tool
+ * or the schema does not parse/compile. Call it right after mcp_registry_add_table(). */
+int mcp_registry_set_input_schema(mcp_registry *reg, const char *tool_name,
+                                  const char *schema_json);
+
 /* Number of tools registered (visible or not). */
 size_t mcp_registry_tool_count(mcp_registry *reg);
 

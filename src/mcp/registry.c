@@ -338,6 +338,48 @@ const json_t *mcp_registry_input_schema(mcp_registry *reg, const char *tool_name
     return s;
 }
 
+int mcp_registry_set_input_schema(mcp_registry *reg, const char *tool_name,
+                                  const char *schema_json)
+{
+    json_error_t je;
+    char *err = NULL;
+    json_t *in = json_loads(schema_json ? schema_json : "", 0, &je);
+    mcp_schema *sc = json_is_object(in) ? mcp_schema_compile(in, &err) : NULL;
+    int rc = -1;
+    pthread_rwlock_wrlock(&reg->lock);
+    ssize_t i = sc ? find_tool(reg, tool_name) : -1;
+    if (i >= 0) {
+        mcp_tool_entry *t = reg->tools.v[i];
+        /* entries are shared with calls in flight: swap in a copy */
+        mcp_tool_entry *n = calloc(1, sizeof *n);
+        atomic_init(&n->refs, 1);
+        n->name = strdup(t->name);
+        n->listing = json_deep_copy(t->listing);
+        json_object_set(n->listing, "inputSchema", in);
+        n->input_schema = in;
+        n->compiled = sc;
+        n->output_schema = json_object_get(n->listing, "outputSchema");
+        if (n->output_schema)
+            n->out_compiled = mcp_schema_compile(n->output_schema, &err);
+        n->handler = t->handler;
+        n->family = t->family;
+        atomic_fetch_add(&n->family->refs, 1);
+        n->flags = t->flags;
+        reg->tools.v[i] = n;
+        mcp_tool_entry_unref(t);
+        sc = NULL;
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&reg->lock);
+    if (rc < 0)
+        sb_error(MOD, "tool '%s': input schema not set: %s", tool_name ? tool_name : "(null)",
+                 err ? err : i < 0 && sc ? "no such tool" : je.text);
+    mcp_schema_free(sc);
+    json_decref(in);
+    free(err);
+    return rc;
+}
+
 bool mcp_tool_visible(unsigned flags, bool writes_ok, bool listing)
 {
     if (listing && (flags & MCP_TOOL_HIDDEN))

@@ -5,6 +5,7 @@ typedef int (*family_register_fn)(mcp_registry *reg, const sb_options *opt);
 
 static const family_register_fn families[] = {
     sip_explain_tools_register,
+    fixtures_tools_register,
     tcx_tools_register,
     capture_tools_register,
 };

@@ -26,6 +26,7 @@ int tools_register_all(mcp_registry *reg, const sb_options *opt);
 
 /* One entry per family; each returns 0 (also when not configured: it then adds nothing). */
 int sip_explain_tools_register(mcp_registry *reg, const sb_options *opt);
+int fixtures_tools_register(mcp_registry *reg, const sb_options *opt);
 int tcx_tools_register(mcp_registry *reg, const sb_options *opt);
 int capture_tools_register(mcp_registry *reg, const sb_options *opt);
 
