@@ -7,6 +7,7 @@ static const family_register_fn families[] = {
     sip_explain_tools_register,
     fixtures_tools_register,
     tcx_tools_register,
+    cx_tools_register,
     capture_tools_register,
 };
 

@@ -28,6 +28,7 @@ int tools_register_all(mcp_registry *reg, const sb_options *opt);
 int sip_explain_tools_register(mcp_registry *reg, const sb_options *opt);
 int fixtures_tools_register(mcp_registry *reg, const sb_options *opt);
 int tcx_tools_register(mcp_registry *reg, const sb_options *opt);
+int cx_tools_register(mcp_registry *reg, const sb_options *opt);
 int capture_tools_register(mcp_registry *reg, const sb_options *opt);
 
 #endif
