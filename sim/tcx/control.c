@@ -404,8 +404,13 @@ void tsim_control(tsim_state *st, const sb_http_request *req, sb_http_response *
 
 /* ---- the front door ---- */
 
-static void apply_fault(tsim_state *st, const tsim_fault *f, sb_http_response *resp)
+static void apply_fault(tsim_state *st, const sb_http_request *req, const tsim_fault *f,
+                        sb_http_response *resp)
 {
+    if (strncmp(req->path, "/xapi/", 6) == 0 && !f->close) {
+        sb_http_set_header(resp, "OData-Version", "4.0");
+        sb_http_set_header(resp, "X-3CX-Version", TSIM_VERSION);
+    }
     if (f->close) {
         resp->close = true;
     } else if (f->malformed) {
@@ -469,7 +474,7 @@ void tsim_handle(void *ud, const sb_http_request *req, sb_http_response *resp)
         nanosleep(&ts, NULL);
     }
     if (faulty && (f.status || f.malformed || f.close)) {
-        apply_fault(st, &f, resp);
+        apply_fault(st, req, &f, resp);
         return;
     }
     const char *target = req->target, *q = strchr(target, '?');
