@@ -687,7 +687,17 @@ long sip_msg_frame(const char *data, size_t len, size_t max, size_t *skip)
     if (i == len)
         return 0;
     size_t avail = len - i;
-    if (avail >= 12 && !sip_looks_like_sip(data + i, avail))
+    if (!memchr(data + i, '\n', avail)) {
+        /* the start line is not complete yet: plausible prefix? */
+        if (avail > 2048)
+            return -1;
+        size_t k = 0;
+        while (k < avail && ((data[i + k] >= 'A' && data[i + k] <= 'Z') || data[i + k] == '/' ||
+                             data[i + k] == '.' || (data[i + k] >= '0' && data[i + k] <= '9')))
+            k++;
+        return (k == avail || data[i + k] == ' ') ? 0 : -1;
+    }
+    if (!sip_looks_like_sip(data + i, avail))
         return -1;
     /* find the end of the headers */
     const char *p = data + i;
