@@ -216,9 +216,13 @@ double http_elapsed(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-void http_add_common_headers(struct MHD_Response *resp)
+static void add_cors(struct MHD_Response *resp, const char *origin);
+
+void http_add_common_headers(struct MHD_Response *resp, const http_req *r)
 {
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r && r->origin)
+        add_cors(resp, r->origin);
 }
 
 enum MHD_Result http_respond(struct MHD_Connection *c, http_req *r, int status,
@@ -228,7 +232,7 @@ enum MHD_Result http_respond(struct MHD_Connection *c, http_req *r, int status,
         MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
-    http_add_common_headers(resp);
+    http_add_common_headers(resp, r);
     if (content_type)
         MHD_add_response_header(resp, "Content-Type", content_type);
     r->status = status;
@@ -280,7 +284,7 @@ enum MHD_Result http_respond_auth(struct http_server *hs, struct MHD_Connection 
         free(text);
         return MHD_NO;
     }
-    http_add_common_headers(resp);
+    http_add_common_headers(resp, r);
     MHD_add_response_header(resp, "Content-Type", "application/json");
     MHD_add_response_header(resp, "WWW-Authenticate", challenge);
     r->status = a->status;
@@ -322,13 +326,12 @@ static void add_cors(struct MHD_Response *resp, const char *origin)
     MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate");
 }
 
-static enum MHD_Result preflight(struct MHD_Connection *c, http_req *r, const char *origin)
+static enum MHD_Result preflight(struct MHD_Connection *c, http_req *r)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    if (origin)
-        add_cors(resp, origin);
+    http_add_common_headers(resp, r);
     MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
     MHD_add_response_header(resp, "Access-Control-Allow-Headers",
                             "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID");
@@ -355,6 +358,7 @@ static bool early_checks(struct http_server *hs, struct MHD_Connection *c, http_
                                       "Forbidden: Host or Origin not allowed (DNS rebinding protection)");
         return true;
     }
+    r->origin = hdr(c, "Origin");
     bool token_in_query = false;
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, find_token_arg, &token_in_query);
     if (token_in_query) {
@@ -382,7 +386,7 @@ static enum MHD_Result route(struct http_server *hs, struct MHD_Connection *c, h
         return http_respond_rpc_error(c, r, 413, NULL, -32600, msg);
     }
     if (!strcmp(method, "OPTIONS"))
-        return preflight(c, r, hdr(c, "Origin"));
+        return preflight(c, r);
     bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     if (!strcmp(url, "/healthz") && get)
         return http_ops_healthz(hs, c, r);
@@ -407,6 +411,7 @@ static enum MHD_Result route(struct http_server *hs, struct MHD_Connection *c, h
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
+    http_add_common_headers(resp, r);
     MHD_add_response_header(resp, "Allow", hs->cfg.stateless ? "POST" : "GET, POST, DELETE");
     r->status = 405;
     enum MHD_Result ret = MHD_queue_response(c, 405, resp);

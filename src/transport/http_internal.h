@@ -114,6 +114,7 @@ typedef struct http_req {
     bool check_init;     /* a new session's initialize: see whether it failed */
     bool init_failed;
     http_sess *sess; /* session in use (ref held) */
+    const char *origin; /* the Origin header (allowed), or NULL; MHD keeps it */
 } http_req;
 
 /* ---- http.c: responses ----------------------------------------------------------------- */
@@ -127,7 +128,8 @@ enum MHD_Result http_respond_rpc_error(struct MHD_Connection *c, http_req *r, in
 /* 401/403/400 with the WWW-Authenticate challenge for an auth result. */
 enum MHD_Result http_respond_auth(struct http_server *hs, struct MHD_Connection *c, http_req *r,
                                   const http_auth_result *a, unsigned required);
-void http_add_common_headers(struct MHD_Response *resp);
+/* nosniff, and CORS headers for a browser whose Origin passed the allow-list. */
+void http_add_common_headers(struct MHD_Response *resp, const http_req *r);
 double http_elapsed(const struct timespec *start);
 
 /* ---- http.c: libmicrohttpd callbacks ------------------------------------------------- */

@@ -527,7 +527,7 @@ static enum MHD_Result respond_json_msgs(struct MHD_Connection *conn, http_req *
         sb_buf_free(&out);
         return MHD_NO;
     }
-    http_add_common_headers(resp);
+    http_add_common_headers(resp, r);
     MHD_add_response_header(resp, "Content-Type", "application/json");
     add_session_header(resp, s);
     r->status = status;
@@ -668,7 +668,7 @@ static enum MHD_Result respond_sse(struct MHD_Connection *conn, http_req *r, htt
         call_release(c);
         return MHD_NO;
     }
-    http_add_common_headers(resp);
+    http_add_common_headers(resp, r);
     MHD_add_response_header(resp, "Content-Type", "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-cache, no-transform");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
@@ -731,6 +731,34 @@ static enum MHD_Result reject_version(struct MHD_Connection *conn, http_req *r, 
     snprintf(msg + off, sizeof msg - off, ")");
     (void)v;
     return http_respond_rpc_error(conn, r, 400, NULL, -32600, msg);
+}
+
+typedef struct flag_lookup {
+    const char *name;
+    unsigned flags;
+    bool found;
+} flag_lookup;
+
+static int find_flags(void *ctx, const char *name, const json_t *tool, unsigned flags)
+{
+    (void)tool;
+    flag_lookup *f = ctx;
+    if (strcmp(name, f->name) != 0)
+        return 0;
+    f->flags = flags;
+    f->found = true;
+    return 1;
+}
+
+/* A tools/call of a tool that changes state, by a token without tools:write: the HTTP
+ * authorization answer is 403 insufficient_scope (the core would also refuse it). */
+static bool needs_write_scope(struct http_server *hs, const http_req *r, const char *tool)
+{
+    if (!tool || !http_auth_enabled(hs->auth) || (r->auth.scopes & HTTP_SCOPE_WRITE))
+        return false;
+    flag_lookup f = {tool, 0, false};
+    mcp_registry_foreach_tool(mcp_server_registry(hs->srv), find_flags, &f);
+    return f.found && (f.flags & MCP_TOOL_WRITE);
 }
 
 /* Finds or creates the session a POST belongs to; on failure queues the error response and
@@ -857,6 +885,14 @@ enum MHD_Result http_mcp_post(struct http_server *hs, struct MHD_Connection *con
         r->is_tool_call = true;
     }
     enum MHD_Result ret = MHD_NO;
+    if (needs_write_scope(hs, r, p.tool)) {
+        http_auth_result denied = r->auth;
+        denied.status = 403;
+        denied.error = "insufficient_scope";
+        denied.description = "this tool changes state and needs the tools:write scope";
+        ret = http_respond_auth(hs, conn, r, &denied, HTTP_SCOPE_WRITE);
+        goto out;
+    }
     bool created = false;
     http_sess *s = post_session(hs, conn, r, &p, &ret, &created);
     if (!s)
@@ -919,7 +955,7 @@ static enum MHD_Result method_not_allowed(struct MHD_Connection *conn, http_req 
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    http_add_common_headers(resp);
+    http_add_common_headers(resp, r);
     MHD_add_response_header(resp, "Allow", "POST");
     r->status = 405;
     enum MHD_Result ret = MHD_queue_response(conn, 405, resp);
