@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { PARSE_DONE, PARSE_MORE };
 
@@ -138,6 +141,28 @@ static bool utf8_valid(const unsigned char *s, size_t n)
     return true;
 }
 
+/* The first byte at or after u that is special (separator, quote, CR, LF, or >= 0x80).
+ * SSE2 compares 16 bytes at a time; the table handles the tail. */
+static const unsigned char *skip_plain(const cdr_csv *c, const unsigned char *u,
+                                       const unsigned char *ue)
+{
+#ifdef __SSE2__
+    const __m128i vs = _mm_set1_epi8(c->sep), vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n'),
+                  vr = _mm_set1_epi8('\r');
+    while (ue - u >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)u);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vs), _mm_cmpeq_epi8(x, vq)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, vn), _mm_cmpeq_epi8(x, vr)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(x);
+        if (bits)
+            return u + __builtin_ctz(bits);
+        u += 16;
+    }
+#endif
+    while (u < ue && !c->special[*u]) u++;
+    return u;
+}
+
 /* A quoted field starting after the opening quote at p (< end). Sets *f to the content,
  * returns the position after the closing quote, or NULL when the quote is still open at end. */
 static const char *quoted(cdr_csv *c, const char *p, const char *end, row *rw, cdr_str *f)
@@ -209,7 +234,7 @@ static int parse_row(cdr_csv *c, const char *p, const char *end, bool final, row
         } else {
             const unsigned char *u = (const unsigned char *)s, *ue = (const unsigned char *)end;
             for (;;) {
-                while (u < ue && !c->special[*u]) u++;
+                u = skip_plain(c, u, ue);
                 if (u < ue && c->special[*u] == 2) { rw->check_utf8 = true; u++; continue; }
                 if (u < ue && *u == '"') { rw->status = CDR_CSV_BAD_QUOTE; u++; continue; }
                 if (u < ue && *u == '\r' && !(u + 1 < ue && u[1] == '\n') && u + 1 < ue) { u++; continue; }
@@ -266,19 +291,26 @@ static int emit(cdr_csv *c, const row *rw)
  * clears skipping when the row ended. */
 static size_t skip(cdr_csv *c, const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char ch = p[i];
-        if (ch == '"')
-            c->skip_in_quote = !c->skip_in_quote;
-        else if (ch == '\n') {
-            if (c->skip_in_quote) {
-                c->line++;
-                continue;
-            }
+    size_t i = 0;
+    while (i < n) {
+        const char *q = memchr(p + i, '"', n - i);
+        const char *nl = c->skip_in_quote ? NULL : memchr(p + i, '\n', (size_t)((q ? q : p + n) - (p + i)));
+        if (nl) { /* the row ends before the next quote */
             c->skipping = false;
             c->line++;
-            return i + 1;
+            return (size_t)(nl - p) + 1;
         }
+        if (!q) {
+            if (c->skip_in_quote)
+                for (const char *x = p + i; (x = memchr(x, '\n', (size_t)(p + n - x))); x++)
+                    c->line++;
+            return n;
+        }
+        if (c->skip_in_quote)
+            for (const char *x = p + i; (x = memchr(x, '\n', (size_t)(q - x))); x++)
+                c->line++;
+        c->skip_in_quote = !c->skip_in_quote;
+        i = (size_t)(q - p) + 1;
     }
     return n;
 }

@@ -29,7 +29,7 @@ static const alias connexcs_aliases[] = {
 
 static const alias tcx_aliases[] = {
     /* CDR service output */
-    {CF_SOURCE_ROW, "historyid"}, {CF_CALL_ID, "callid"}, {CF_START, "timestart"},
+    {CF_SOURCE_ROW, "historyid"}, {CF_CALL_ID, "callid"}, {CF_BILLSEC, "duration"}, {CF_START, "timestart"},
     {CF_ANSWER, "timeanswered"}, {CF_END, "timeend"}, {CF_SIP_REASON, "reasonterminated"},
     {CF_CALLER, "fromno"}, {CF_CALLEE, "dialno"}, {CF_CALLEE, "tono"}, {CF_COST, "billcost"},
     {CF_RATE, "billrate"}, {CF_DEST_NAME, "billname"},

@@ -5,23 +5,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+static inline uint64_t load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline uint64_t load32(const unsigned char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+static inline uint64_t mix(uint64_t h)
+{
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
+}
+
+/* Short keys dominate (customer ids, prefixes, days): fixed-size loads, no memcpy call. */
 uint64_t cdr_hash(const void *key, size_t len)
 {
     const unsigned char *p = key;
     uint64_t h = 0x9E3779B97F4A7C15ull ^ (len * 0xff51afd7ed558ccdull);
-    while (len >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        p += 8, len -= 8;
+    if (len >= 8) {
+        const unsigned char *end = p + len;
+        while (end - p > 8) {
+            h = (h ^ load64(p)) * 0xbf58476d1ce4e5b9ull;
+            h ^= h >> 31;
+            p += 8;
+        }
+        h = (h ^ load64(end - 8)) * 0x94d049bb133111ebull;
+    } else if (len >= 4) {
+        h = (h ^ (load32(p) | (load32(p + len - 4) << 32))) * 0x94d049bb133111ebull;
+    } else if (len) {
+        uint64_t w = p[0] | ((uint64_t)p[len / 2] << 8) | ((uint64_t)p[len - 1] << 16);
+        h = (h ^ w) * 0x94d049bb133111ebull;
     }
-    uint64_t w = 0;
-    memcpy(&w, p, len);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
+    return mix(h);
 }
 
 int cdr_ktab_init(cdr_ktab *t, size_t val_size, uint32_t max_keys)

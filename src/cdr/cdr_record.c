@@ -220,6 +220,10 @@ static void derive_times(cdr_record *r)
         r->billsec_s = (r->end_ms - r->answer_ms + 500) / 1000;
         r->have |= CDR_HAVE_BILLSEC;
     }
+    if (!(r->have & CDR_HAVE_DURATION) && (r->have & CDR_HAVE_BILLSEC)) {
+        r->duration_s = r->billsec_s; /* only talk time known (ConnexCS): holding >= talk */
+        r->have |= CDR_HAVE_DURATION;
+    }
     if (r->start_ms) r->have |= CDR_HAVE_START;
     if (r->answer_ms) r->have |= CDR_HAVE_ANSWER;
     if (r->end_ms) r->have |= CDR_HAVE_END;
@@ -360,7 +364,10 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 static int valid_date(int64_t y, int64_t mo, int64_t d)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1];
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+        return 0;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return mo != 2 || d <= 28 || leap;
 }
 
 /* Parses "HH:MM[:SS[.fff]]" and an optional zone at t[0..n); sets ms of day and offset. */
@@ -444,8 +451,32 @@ static int parse_epoch(const char *s, size_t n, int64_t *ms)
     return 0;
 }
 
+static inline int d2(const char *p)
+{
+    unsigned a = (unsigned)(p[0] - '0'), b = (unsigned)(p[1] - '0');
+    return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
+}
+
+/* "YYYY-MM-DD HH:MM:SS" exactly: the layout nearly every CSV uses. -1 = not this layout. */
+static int fast_time(const char *s, int64_t *ms)
+{
+    if (s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
+        return -1;
+    int y1 = d2(s), y2 = d2(s + 2), mo = d2(s + 5), d = d2(s + 8), h = d2(s + 11), mi = d2(s + 14),
+        sec = d2(s + 17);
+    if ((y1 | y2 | mo | d | h | mi | sec) < 0)
+        return -1;
+    int64_t y = y1 * 100 + y2;
+    if (!valid_date(y, mo, d) || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    *ms = (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) * 1000;
+    return 0;
+}
+
 int cdr_parse_time(const char *s, size_t n, int64_t *ms)
 {
+    if (n == 19 && fast_time(s, ms) == 0)
+        return 0;
     while (n && (*s == ' ' || *s == '"')) s++, n--;
     while (n && (s[n - 1] == ' ' || s[n - 1] == '"')) n--;
     if (n < 8)
@@ -483,6 +514,8 @@ int cdr_parse_duration(const char *s, size_t n, int64_t *seconds)
     while (n && s[n - 1] == ' ') n--;
     if (n == 0)
         return -1;
+    if (num(s, n, seconds) == 0)
+        return 0;
     if (n > 2 && (s[0] == 'P' || s[0] == 'p')) { /* ISO 8601 PnDTnHnMn.nS */
         double total = 0, v = 0, scale = 0;
         bool in_time = false, any = false;
@@ -547,6 +580,9 @@ int cdr_parse_int(const char *s, size_t n, int64_t *out)
     return 0;
 }
 
+static const double pow10_tab[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                   1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+
 int cdr_parse_double(const char *s, size_t n, double *out)
 {
     while (n && *s == ' ') s++, n--;
@@ -556,14 +592,21 @@ int cdr_parse_double(const char *s, size_t n, double *out)
     size_t i = 0;
     int sign = 1;
     if (s[i] == '-' || s[i] == '+') sign = s[i++] == '-' ? -1 : 1;
-    double v = 0, scale = 1;
+    uint64_t mant = 0;
+    int frac = 0, mdigits = 0;
+    double big = 0; /* digits beyond what the mantissa holds exactly */
     bool digits = false, dot = false;
     for (; i < n; i++) {
         char c = s[i];
         if (c >= '0' && c <= '9') {
             digits = true;
-            if (dot) scale /= 10, v += (c - '0') * scale;
-            else v = v * 10 + (c - '0');
+            if (mdigits < 18) {
+                mant = mant * 10 + (uint64_t)(c - '0');
+                if (mant) mdigits++;
+                if (dot) frac++;
+            } else if (!dot) {
+                big++;
+            }
         } else if (c == '.' && !dot) {
             dot = true;
         } else {
@@ -572,6 +615,9 @@ int cdr_parse_double(const char *s, size_t n, double *out)
     }
     if (!digits)
         return -1;
+    double v = (double)mant / pow10_tab[frac];
+    if (big > 0)
+        v *= pow(10.0, big);
     if (i < n) {
         if (s[i] != 'e' && s[i] != 'E')
             return -1;

@@ -114,13 +114,14 @@ static int currency_index(cdr_report *rep, cdr_str c)
 {
     size_t n = c.n < 7 ? c.n : 7;
     for (size_t i = 0; i < rep->n_money; i++)
-        if (strlen(rep->money[i].currency) == n && memcmp(rep->money[i].currency, c.p, n) == 0)
+        if (rep->money_len[i] == n && memcmp(rep->money[i].currency, c.p, n) == 0)
             return (int)i;
     if (rep->n_money >= CDR_MAX_CURRENCIES)
         return -1;
     cdr_money *m = &rep->money[rep->n_money];
-    memcpy(m->currency, c.p, n);
+    if (n) memcpy(m->currency, c.p, n);
     m->currency[n] = 0;
+    rep->money_len[rep->n_money] = (uint8_t)n;
     return (int)rep->n_money++;
 }
 

@@ -24,6 +24,7 @@ struct cdr_report {
     uint64_t *pdd_hist, pdd_samples;
     size_t n_money;
     cdr_money money[CDR_MAX_CURRENCIES];
+    uint8_t money_len[CDR_MAX_CURRENCIES];
     bool money_truncated;
     cdr_ktab customers, destinations, prefixes, carriers, days, reasons;
     uint64_t by_sip[700];   /* failures by final SIP code (0 = none) */

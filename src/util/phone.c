@@ -44,7 +44,7 @@ const sb_phone_country *sb_phone_country_find(const char *key)
     bool numeric = is_digit((unsigned char)*key);
     for (size_t i = 0; i < sizeof countries / sizeof countries[0]; i++) {
         const sb_phone_country *c = &countries[i];
-        if (numeric ? strcmp(c->cc, key) == 0
+        if (numeric ? (c->cc[0] == key[0] && strcmp(c->cc, key) == 0)
                     : (strlen(key) == 2 && lc(key[0]) == lc(c->iso[0]) && lc(key[1]) == lc(c->iso[1])))
             return c;
     }
@@ -191,12 +191,15 @@ static sb_phone_kind emit_intl(sb_phone *out, const char *d, size_t n, sb_phone_
     unsigned ccl = sb_phone_cc_len(d, n);
     if (ccl == 0 || n <= ccl)
         return out->kind = SB_PHONE_INVALID;
-    char cc[4] = {0};
-    memcpy(cc, d, ccl);
-    const sb_phone_country *pl = sb_phone_country_find(cc);
     const char *nsn = d + ccl;
     size_t nl = n - ccl;
-    if (pl && strcmp(pl->trunk, "0") == 0 && nl > 1 && nsn[0] == '0') {
+    const sb_phone_country *pl = NULL;
+    if (nl > 1 && nsn[0] == '0') {
+        char cc[4] = {0};
+        memcpy(cc, d, ccl);
+        pl = sb_phone_country_find(cc);
+    }
+    if (pl && strcmp(pl->trunk, "0") == 0) {
         out->trunk_zero_kept = true;
         nsn++, nl--;
     }
