@@ -129,8 +129,9 @@ static bool fetch_segments(tcx_ctx *c, const period *p, long limit, json_t *rows
     }
     *total = -1;
     bool ok = true;
-    for (long skip = 0; skip < limit; skip += CALL_PAGE) {
-        long want = limit - skip < CALL_PAGE ? limit - skip : CALL_PAGE;
+    long page = c->cfg->page_size > 0 ? c->cfg->page_size : CALL_PAGE;
+    for (long skip = 0; skip < limit; skip += page) {
+        long want = limit - skip < page ? limit - skip : page;
         tcx_url u;
         tcx_url_init(&u, path);
         tcx_url_opt_int(&u, "$top", want);
@@ -196,16 +197,11 @@ static bool seg_has_ext(const json_t *row, const char *want)
     return false;
 }
 
-static bool seg_has_queue(const json_t *row, const char *want_dn, const char *want_lower)
+static bool seg_has_queue(const json_t *row, const char *queue_dn)
 {
     char dn[96];
     norm_ext(tcx_s(row, "DestinationDn"), dn, sizeof dn);
-    if (*dn && strcmp(dn, want_dn) == 0)
-        return true;
-    char *name = tcx_lower_trim(tcx_s(row, "DestinationDisplayName"));
-    bool hit = name && *want_lower && strstr(name, want_lower);
-    free(name);
-    return hit;
+    return *dn && strcmp(dn, queue_dn) == 0;
 }
 
 static bool seg_answered(const json_t *row)
@@ -289,7 +285,6 @@ static json_t *build_calls(json_t *rows, const sb_tz *tz, const hist_args *h)
         json_array_append(g, r);
     }
     char ext[96] = "", qdn[96] = "";
-    char *ql = tcx_lower_trim(h->queue ? h->queue : "");
     if (h->ext)
         norm_ext(h->ext, ext, sizeof ext);
     if (h->queue)
@@ -304,7 +299,7 @@ static json_t *build_calls(json_t *rows, const sb_tz *tz, const hist_args *h)
         size_t k;
         json_array_foreach(segs, k, seg) {
             ok_ext = ok_ext || seg_has_ext(seg, ext);
-            ok_q = ok_q || (ql && seg_has_queue(seg, qdn, ql));
+            ok_q = ok_q || seg_has_queue(seg, qdn);
             answered = answered || seg_answered(seg);
         }
         if (!ok_ext || !ok_q || (h->missed && answered))
@@ -318,7 +313,6 @@ static json_t *build_calls(json_t *rows, const sb_tz *tz, const hist_args *h)
     for (i = 0; cs && i < m; i++)
         json_array_append_new(out, cs[i].obj);
     free(cs);
-    free(ql);
     json_decref(groups);
     json_decref(order);
     return out;
@@ -388,6 +382,12 @@ static void h_get_call_history(mcp_call *call, const json_t *args)
         tcx_failf(&c, "%s", err);
         goto out;
     }
+    char qnum[64];
+    if (h.queue) {
+        if (!tcx_queue_number(&c, h.queue, qnum, sizeof qnum))
+            goto out;
+        h.queue = qnum;
+    }
     if (!fetch_segments(&c, &p, limit, rows, &total))
         goto out;
     json_t *calls = build_calls(rows, tz, &h), *page = json_array(), *notes = json_array();
@@ -449,7 +449,7 @@ static const mcp_param p_hist[] = {
      .description = "Only calls no one answered (a queue call answered on a later segment is not missed)."},
     {.name = "extension", .type = MCP_T_STRING, .max_length = 64,
      .description = "Only calls to or from this extension (also matches the Ext.101 form)."},
-    {.name = "queue", .type = MCP_T_STRING, .max_length = 100, .description = "Only calls through this queue (number or name)."},
+    {.name = "queue", .type = MCP_T_STRING, .max_length = 100, .description = "Only calls through this queue (number, or a name resolved like get_queue_agents)."},
     {.name = "top", .type = MCP_T_INTEGER, .default_json = "20", .minimum = MCP_BOUND(1), .maximum = MCP_BOUND(200),
      .description = "Calls to return, newest first."},
     {.name = "includeSegments", .type = MCP_T_BOOLEAN, .default_json = "false",

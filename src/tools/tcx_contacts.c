@@ -108,7 +108,8 @@ static void h_find_contact_by_phone(mcp_call *call, const json_t *args)
     json_t *exact = json_array(), *suffix = json_array();
     long scanned = 0;
     bool truncated = false;
-    for (long skip = 0;; skip += CONTACT_PAGE) {
+    long page = c.cfg->page_size > 0 ? c.cfg->page_size : CONTACT_PAGE;
+    for (long skip = 0;; skip += page) {
         if (skip >= limit) {
             truncated = true;
             break;
@@ -117,7 +118,7 @@ static void h_find_contact_by_phone(mcp_call *call, const json_t *args)
         tcx_url_init(&u, "Contacts");
         tcx_url_opt(&u, "$select", CONTACT_SELECT);
         tcx_url_opt(&u, "$orderby", "Id asc");
-        tcx_url_opt_int(&u, "$top", CONTACT_PAGE);
+        tcx_url_opt_int(&u, "$top", page);
         tcx_url_opt_int(&u, "$skip", skip);
         json_t *v;
         long cnt;
@@ -140,7 +141,7 @@ static void h_find_contact_by_phone(mcp_call *call, const json_t *args)
         size_t got = json_array_size(v);
         scanned += (long)got;
         json_decref(v);
-        if (got < CONTACT_PAGE)
+        if ((long)got < page)
             break;
         mcp_call_progress(call, (double)scanned, 0, "scanning contacts");
     }

@@ -160,6 +160,26 @@ static json_t *resolve_queue(tcx_ctx *c, json_t *v, const char *query, const cha
     return q;
 }
 
+bool tcx_queue_number(tcx_ctx *c, const char *query, char *number, size_t n)
+{
+    bool digits = *query != 0;
+    for (const char *p = query; *p; p++)
+        digits = digits && *p >= '0' && *p <= '9';
+    if (digits) {
+        snprintf(number, n, "%s", query);
+        return true;
+    }
+    json_t *v;
+    if (!fetch_queues(c, false, &v))
+        return false;
+    const char *how;
+    json_t *q = resolve_queue(c, v, query, &how);
+    if (q)
+        snprintf(number, n, "%s", tcx_s(q, "Number"));
+    json_decref(v);
+    return q != NULL;
+}
+
 /* GET the users behind the agent numbers: Number -> user row. */
 static bool agent_users(tcx_ctx *c, json_t *agents, json_t **users)
 {

@@ -75,6 +75,10 @@ int tcx_phone_match(tcx_ctx *c, const char *a, const char *b);
 /* Looks like a phone number (digits with + ( ) - . / spaces, at least 5 digits)? */
 bool tcx_looks_like_phone(const char *s);
 
+/* Resolves a queue argument to its number: digits are used as they are; a name is matched
+ * like get_queue_agents does (a tie is answered with the candidates). False after answering. */
+bool tcx_queue_number(tcx_ctx *c, const char *query, char *number, size_t n);
+
 /* Tool tables of each file (terminated by a NULL-name row). */
 extern const mcp_tool_def tcx_users_tools[];
 extern const mcp_tool_def tcx_org_tools[];

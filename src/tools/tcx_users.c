@@ -91,7 +91,8 @@ static bool find_by_phone(tcx_ctx *c, const json_t *args, const char *q, json_t 
 {
     *scanned = 0;
     *truncated = false;
-    for (long skip = 0; skip < PHONE_SCAN_MAX; skip += PHONE_PAGE) {
+    long page = c->cfg->page_size > 0 ? c->cfg->page_size : PHONE_PAGE;
+    for (long skip = 0; skip < PHONE_SCAN_MAX; skip += page) {
         tcx_filter f;
         tcx_filter_init(&f);
         base_filter(&f, args);
@@ -101,7 +102,7 @@ static bool find_by_phone(tcx_ctx *c, const json_t *args, const char *q, json_t 
         tcx_filter_free(&f);
         tcx_url_opt(&u, "$select", USER_LIST_FIELDS);
         tcx_url_opt(&u, "$orderby", "Number asc");
-        tcx_url_opt_int(&u, "$top", PHONE_PAGE);
+        tcx_url_opt_int(&u, "$top", page);
         tcx_url_opt_int(&u, "$skip", skip);
         json_t *v;
         long cnt;
@@ -120,7 +121,7 @@ static bool find_by_phone(tcx_ctx *c, const json_t *args, const char *q, json_t 
         *scanned += (long)json_array_size(v);
         size_t got = json_array_size(v);
         json_decref(v);
-        if (got < PHONE_PAGE)
+        if ((long)got < page)
             return true;
     }
     *truncated = true;

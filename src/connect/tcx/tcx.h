@@ -33,11 +33,12 @@ typedef struct tcx_config {
     bool allow_writes;
     long timeout_ms;       /* per request, default 30000 */
     long report_row_limit; /* the PBX's REPORT_ROW_LIMIT, default 20000 */
+    long page_size;        /* rows per page when a tool scans a list; 0 = the tool's default */
 } tcx_config;
 
 /* Reads the environment (TCX_*) and the [pbx NAME] sections of config_file (may be NULL).
  * Keys in a section: fqdn, port, timezone, client_id, client_secret, base_url, ca_file,
- * allow_writes, default_country, timeout_s, report_row_limit (TCX_-prefixed upper-case names work too).
+ * allow_writes, default_country, timeout_s, report_row_limit, page_size (TCX_-prefixed upper-case names work too).
  * Returns the number of PBXs (0 = 3CX not configured) or -1 with a message in err. */
 int tcx_config_load(const char *config_file, tcx_config **out, char *err, size_t errsz);
 void tcx_config_free(tcx_config *cfg, size_t n);

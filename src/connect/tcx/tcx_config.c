@@ -101,6 +101,14 @@ static int cfg_set(tcx_config *c, const char *key, const char *val, char *err, s
             return -1;
         }
         c->report_row_limit = v;
+    } else if (strcmp(key, "page_size") == 0) {
+        errno = 0;
+        long v = strtol(val, &end, 10);
+        if (errno || *end || v < 1 || v > 1000) {
+            snprintf(err, errsz, "3CX page_size must be 1..1000, not '%.40s'", val);
+            return -1;
+        }
+        c->page_size = v;
     }
     /* unknown keys are ignored so newer files work with older binaries */
     return 0;
@@ -159,7 +167,7 @@ static int from_env(tcx_config *c, char *err, size_t errsz)
 {
     static const char *const keys[] = {"fqdn", "port", "timezone", "client_id", "client_secret",
                                        "base_url", "ca_file", "allow_writes", "default_country",
-                                       "timeout_s", "report_row_limit", NULL};
+                                       "timeout_s", "report_row_limit", "page_size", NULL};
     cfg_defaults(c);
     bool any = false;
     for (size_t i = 0; keys[i]; i++) {
