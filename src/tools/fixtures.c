@@ -190,6 +190,30 @@ static void schema_2020_12(mcp_call *call, const json_t *args)
     free(a);
 }
 
+/* Sleeps `ms` in 10 ms steps, reporting progress, until done or cancelled: exercises the
+ * worker pool (ping and other calls answer meanwhile) and cancellation. */
+static void slow(mcp_call *call, const json_t *args)
+{
+    json_int_t ms = json_integer_value(json_object_get(args, "ms"));
+    json_int_t waited = 0;
+    for (; waited < ms && !mcp_call_cancelled(call); waited += 10) {
+        if (waited % 100 == 0)
+            mcp_call_progress(call, (double)waited, (double)ms, "sleeping");
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (mcp_call_cancelled(call))
+        mcp_call_error(call, "cancelled after %lld ms", (long long)waited);
+    else
+        mcp_call_text(call, "slept %lld ms", (long long)ms);
+}
+
+static const mcp_param slow_params[] = {
+    {.name = "ms", .type = MCP_T_INTEGER, .description = "How long to sleep",
+     .default_json = "1000", .minimum = MCP_BOUND(0), .maximum = MCP_BOUND(60000)},
+    {0},
+};
+
 static const mcp_param echo_params[] = {
     {.name = "message", .type = MCP_T_STRING, .required = true,
      .description = "The text to send back"},
@@ -216,6 +240,8 @@ static const char schema_2020_12_json[] =
 static const mcp_tool_def fixture_tools[] = {
     {.name = "echo", .description = "Echo the message back (benchmarks)", .params = echo_params,
      .annotations = RO, .handler = echo},
+    {.name = "slow", .description = "Sleeps, reporting progress; honours cancellation (tests)",
+     .params = slow_params, .annotations = RO, .handler = slow},
     {.name = "test_simple_text", .description = "Returns a simple text response",
      .annotations = RO, .handler = simple_text},
     {.name = "test_image_content", .description = "Returns an image", .annotations = RO,
