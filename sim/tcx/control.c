@@ -469,8 +469,10 @@ void tsim_handle(void *ud, const sb_http_request *req, sb_http_response *resp)
     tsim_log_request(st, req);
     bool faulty = tsim_fault_take(st, req, &f);
     pthread_mutex_unlock(&st->mu);
-    if (faulty && f.delay_ms) {
-        struct timespec ts = {f.delay_ms / 1000, (long)(f.delay_ms % 1000) * 1000000L};
+    /* a slow upstream: sleep in slices so that a stopping simulator is not held up */
+    for (int waited = 0; faulty && waited < f.delay_ms && !st->stop_requested; waited += 20) {
+        int step = f.delay_ms - waited < 20 ? f.delay_ms - waited : 20;
+        struct timespec ts = {0, (long)step * 1000000L};
         nanosleep(&ts, NULL);
     }
     if (faulty && (f.status || f.malformed || f.close)) {

@@ -208,6 +208,7 @@ int main(int argc, char **argv)
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
+    st.stop_requested = 1; /* ends injected delays at once */
     sb_httpd_stop(srv);
     tsim_state_free(&st);
     return 0;

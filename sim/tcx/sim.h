@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -72,7 +73,7 @@ typedef struct tsim_state {
     json_t *system_status, *users, *groups, *trunks, *active_calls, *calllog, *history,
         *queues, *ringgroups, *contacts, *eventlogs, *timezones;
     int next_id;
-    volatile int stop_requested;     /* POST /_sim/shutdown */
+    atomic_int stop_requested;       /* POST /_sim/shutdown, or the process is stopping */
 } tsim_state;
 
 /* control.c: state lifetime and the HTTP handler (sb_http_handler, ud = the state). */
