@@ -193,6 +193,20 @@ static int diag_row(void *ud, const cdr_record *r)
     return 0;
 }
 
+/* ConnexCS writes international numbers as bare E.164 digits ("442079460123"); the CDR engine
+ * reads a number as international only with an access prefix, so give it the '+'. Numbers that
+ * start with 0 (national or 00/011 access) are left as dialled. */
+static void plus_e164(json_t *row, const char *field)
+{
+    const char *v = json_string_value(json_object_get(row, field));
+    size_t n = v ? strlen(v) : 0;
+    if (n < 7 || n > 16 || v[0] == '0' || strspn(v, "0123456789") != n)
+        return;
+    char b[20];
+    snprintf(b, sizeof b, "+%s", v);
+    json_object_set_new(row, field, json_string(b));
+}
+
 typedef struct fetch_stats {
     uint64_t rows, pages, bad_rows;
     unsigned long requests_before, requests;
@@ -257,6 +271,8 @@ static bool stream_cdrs(mcp_call *call, cx_client *c, time_t from, time_t to, co
             const char *cid = json_string_value(json_object_get(row, "callid"));
             if (dt && cid && !strcmp(dt, cursor) && json_object_get(boundary, cid))
                 continue; /* fed by the previous page */
+            plus_e164(row, "dest_number");
+            plus_e164(row, "dest_cli");
             json_array_append(fresh, row);
             if (dt && cid && last_dt && !strcmp(dt, last_dt))
                 json_object_set_new(next_boundary, cid, json_true());
@@ -540,12 +556,168 @@ static void h_health(mcp_call *call, const json_t *args)
     cdr_report_free(d.rep);
 }
 
+/* ---- rate-card cross-checks -------------------------------------------------------------- */
+
+#define CARD_CUSTOMERS_MAX 5
+#define CARDS_PER_CUSTOMER_MAX 5
+
+/* The active-revision rules of a customer's fetchable rate cards:
+ * [{card_id, active_rev, rules:[...]}] (new). Upstream errors are noted in the entries. */
+static json_t *customer_cards(mcp_call *call, cx_client *c, const char *customer)
+{
+    json_t *out = json_array();
+    char q[96];
+    snprintf(q, sizeof q, "s=&company_id=%s", customer);
+    cx_response r;
+    if (cx_get_json(c, "routing", q, mcp_call_cancel_flag(call), &r) != 0) {
+        json_array_append_new(out, json_pack("{s:s}", "error", r.error));
+        cx_response_free(&r);
+        return out;
+    }
+    for (size_t i = 0; i < json_array_size(r.json) && json_array_size(out) < CARDS_PER_CUSTOMER_MAX; i++) {
+        const char *card = json_string_value(json_object_get(json_array_get(r.json, i), "card_id"));
+        if (!card || !*card || !strcmp(card, "internal") || strchr(card, ':') ||
+            strspn(card, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(card))
+            continue;
+        char path[128];
+        snprintf(path, sizeof path, "card/%s", card);
+        cx_response cr;
+        if (cx_get_json(c, path, NULL, mcp_call_cancel_flag(call), &cr) != 0) {
+            json_array_append_new(out, json_pack("{s:s,s:s}", "card_id", card, "error", cr.error));
+            cx_response_free(&cr);
+            continue;
+        }
+        json_t *cobj = json_is_array(cr.json) ? json_array_get(cr.json, 0) : cr.json;
+        long long rev = (long long)cx_num(json_object_get(cobj, "active_rev"), -1);
+        cx_response_free(&cr);
+        if (rev < 0)
+            continue;
+        snprintf(path, sizeof path, "card/%s/rev/%lld/rule", card, rev);
+        cx_response rr;
+        if (cx_get_json(c, path, "limit=10000&offset=0", mcp_call_cancel_flag(call), &rr) != 0) {
+            json_array_append_new(out, json_pack("{s:s,s:I,s:s}", "card_id", card, "active_rev", (json_int_t)rev,
+                                                 "error", rr.error));
+        } else {
+            json_array_append_new(out, json_pack("{s:s,s:I,s:O}", "card_id", card, "active_rev", (json_int_t)rev,
+                                                 "rules", json_is_array(rr.json) ? rr.json : json_array()));
+        }
+        cx_response_free(&rr);
+    }
+    cx_response_free(&r);
+    return out;
+}
+
+static void digits_only(const char *s, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; s && *s && k + 1 < n; s++)
+        if (*s >= '0' && *s <= '9')
+            out[k++] = *s;
+    out[k] = '\0';
+}
+
+/* The longest rule prefix of a card matching number (digits), or NULL. */
+static const char *card_match(const json_t *rules, const char *number)
+{
+    const char *best = NULL;
+    size_t bl = 0;
+    for (size_t i = 0; i < json_array_size(rules); i++) {
+        const char *p = json_string_value(json_object_get(json_array_get(rules, i), "prefix"));
+        size_t pl = p ? strlen(p) : 0;
+        if (pl > bl && !strncmp(number, p, pl)) {
+            best = p;
+            bl = pl;
+        }
+    }
+    return best;
+}
+
+/* Adds customer to the set (json object) unless full. */
+static void add_customer(json_t *set, const char *cust)
+{
+    if (*cust && strspn(cust, "0123456789") == strlen(cust) && json_object_size(set) < CARD_CUSTOMERS_MAX)
+        json_object_set_new(set, cust, json_true());
+}
+
+/* routing gaps: does any rate card of the customers involved have a rule for the numbers? */
+static json_t *gap_cards(mcp_call *call, cx_client *c, const cdr_finding *fd, size_t n)
+{
+    json_t *checks = json_array();
+    for (size_t i = 0; i < n && i < 10; i++) {
+        json_t *custs = json_object();
+        for (size_t e = 0; e < fd[i].n_evidence; e++)
+            add_customer(custs, fd[i].evidence[e].customer);
+        char num[48];
+        digits_only(fd[i].n_evidence ? fd[i].evidence[0].callee : "", num, sizeof num);
+        json_t *cards = json_array();
+        const char *cust;
+        json_t *v;
+        json_object_foreach(custs, cust, v) {
+            json_t *cl = customer_cards(call, c, cust);
+            for (size_t k = 0; k < json_array_size(cl); k++) {
+                json_t *cd = json_array_get(cl, k);
+                if (json_object_get(cd, "error")) {
+                    json_object_set_new(cd, "customer_id", json_string(cust));
+                    json_array_append(cards, cd);
+                    continue;
+                }
+                const char *m = card_match(json_object_get(cd, "rules"), num);
+                json_array_append_new(cards, json_pack("{s:s,s:O,s:O,s:b,s:s?}", "customer_id", cust, "card_id",
+                                                       json_object_get(cd, "card_id"), "active_rev",
+                                                       json_object_get(cd, "active_rev"), "covered", m != NULL,
+                                                       "matching_prefix", m));
+            }
+            json_decref(cl);
+        }
+        json_array_append_new(checks, json_pack("{s:s,s:s,s:o}", "finding", fd[i].key, "sample_number", num,
+                                                "rate_cards", cards));
+        json_decref(custs);
+    }
+    return json_pack("{s:o}", "rate_card_check", checks);
+}
+
+/* dial-prefix duplication: duplicate prefix values inside one active rate-card revision. */
+static json_t *dup_cards(mcp_call *call, cx_client *c, const cdr_finding *fd, size_t n)
+{
+    json_t *custs = json_object();
+    for (size_t i = 0; i < n; i++)
+        for (size_t e = 0; e < fd[i].n_evidence; e++)
+            add_customer(custs, fd[i].evidence[e].customer);
+    json_t *dups = json_array();
+    const char *cust;
+    json_t *v;
+    json_object_foreach(custs, cust, v) {
+        json_t *cl = customer_cards(call, c, cust);
+        for (size_t k = 0; k < json_array_size(cl); k++) {
+            json_t *cd = json_array_get(cl, k), *rules = json_object_get(cd, "rules");
+            json_t *seen = json_object();
+            for (size_t r = 0; r < json_array_size(rules); r++) {
+                const char *p = json_string_value(json_object_get(json_array_get(rules, r), "prefix"));
+                if (p)
+                    json_object_set_new(seen, p, json_integer(json_integer_value(json_object_get(seen, p)) + 1));
+            }
+            const char *p;
+            json_t *cnt;
+            json_object_foreach(seen, p, cnt) if (json_integer_value(cnt) > 1) json_array_append_new(
+                dups, json_pack("{s:s,s:O,s:O,s:s,s:O}", "customer_id", cust, "card_id", json_object_get(cd, "card_id"),
+                                "active_rev", json_object_get(cd, "active_rev"), "prefix", p, "occurrences", cnt));
+            json_decref(seen);
+        }
+        json_decref(cl);
+    }
+    json_decref(custs);
+    return json_pack("{s:o}", "rate_card_duplicates", dups);
+}
+
 /* ---- the detector tools ------------------------------------------------------------------ */
 
 /* Runs the CDR detector of one kind over the window and answers with its findings. */
+typedef json_t *(*extra_fn)(mcp_call *call, cx_client *c, const cdr_finding *fd, size_t n);
+
 static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, const cdr_thresholds *t,
-                         long long days, const char *cust, const char *what, json_t *extra)
+                         long long days, const char *cust, const char *what, extra_fn extra_of)
 {
+    json_t *extra = NULL;
     time_t from, to;
     window_back(c, days * 86400, &from, &to);
     cdr_filter f;
@@ -558,11 +730,12 @@ static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, co
     fetch_stats fs;
     if (!d.det || !stream_cdrs(call, c, from, to, cust, &d, &fs)) {
         cdr_detector_free(d.det);
-        json_decref(extra);
         return;
     }
     size_t n;
     const cdr_finding *fd = cdr_detector_finish(d.det, &n);
+    if (extra_of)
+        extra = extra_of(call, c, fd, n);
     sb_buf text;
     sb_buf_init(&text, 1 << 15);
     sb_buf_printf(&text, "%s over the last %lld day(s): %zu finding(s) in %llu CDRs.", what, days, n,
@@ -636,6 +809,8 @@ static const mcp_param p_gaps[] = {
      .description = "Share of no-route failures (0-1) that makes the prefix a gap."},
     {.name = "prefix_digits", .type = MCP_T_INTEGER, .default_json = "4", .minimum = MCP_BOUND(2),
      .maximum = MCP_BOUND(8), .description = "Digits grouped when the CDR has no rate-card prefix."},
+    {.name = "check_rate_cards", .type = MCP_T_BOOLEAN, .default_json = "true",
+     .description = "Cross-check each gap against the rate cards of the customers involved."},
     {0}};
 
 static void h_gaps(mcp_call *call, const json_t *args)
@@ -649,7 +824,8 @@ static void h_gaps(mcp_call *call, const json_t *args)
     t.gap_min_attempts = (unsigned)cx_arg_int(args, "min_attempts", 5);
     t.gap_min_share = cx_num(json_object_get(args, "min_share"), 0.8);
     t.prefix_digits = (unsigned)cx_arg_int(args, "prefix_digits", 4);
-    run_detector(call, c, CDR_FIND_ROUTING_GAP, &t, cx_arg_int(args, "days", 7), cust, "Routing gaps", NULL);
+    run_detector(call, c, CDR_FIND_ROUTING_GAP, &t, cx_arg_int(args, "days", 7), cust, "Routing gaps",
+                 json_is_false(json_object_get(args, "check_rate_cards")) ? NULL : gap_cards);
 }
 
 static const mcp_param p_dup[] = {
@@ -658,6 +834,8 @@ static const mcp_param p_dup[] = {
     {.name = "customer_id", .type = MCP_T_STRING, .max_length = 19, .description = "Only this customer."},
     {.name = "tech_prefixes", .type = MCP_T_ARRAY, .items = MCP_T_STRING, .max_items = 20,
      .description = "Tech prefixes customers put in front of numbers (e.g. [\"1010\"]); a doubled one is flagged."},
+    {.name = "check_rate_cards", .type = MCP_T_BOOLEAN, .default_json = "true",
+     .description = "Also look for duplicate prefixes inside the active revision of the customers' rate cards."},
     {0}};
 
 static void h_dup(mcp_call *call, const json_t *args)
@@ -677,7 +855,8 @@ static void h_dup(mcp_call *call, const json_t *args)
     prefixes[np] = NULL;
     if (np)
         t.tech_prefixes = prefixes;
-    run_detector(call, c, CDR_FIND_PREFIX_DUP, &t, cx_arg_int(args, "days", 7), cust, "Dial-prefix duplication", NULL);
+    run_detector(call, c, CDR_FIND_PREFIX_DUP, &t, cx_arg_int(args, "days", 7), cust, "Dial-prefix duplication",
+                 json_is_false(json_object_get(args, "check_rate_cards")) ? NULL : dup_cards);
 }
 
 /* ---- findNoRouteFailures ----------------------------------------------------------------- */
