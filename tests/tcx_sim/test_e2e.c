@@ -529,11 +529,73 @@ static void test_faults_and_log(void **state)
     assert_null(strstr(r.body, token)); /* the bearer token itself is never logged */
     json_decref(j);
     free(r.body);
-    get_token("900", "sim-secret-900", 200, NULL);
+    snprintf(token, sizeof token, "%s", get_token("900", "sim-secret-900", 200, NULL));
     r = req("GET", "/_sim/requests", NULL, NULL, NULL);
     assert_null(strstr(r.body, "sim-secret-900"));
     assert_non_null(strstr(r.body, "client_secret=***"));
     free(r.body);
+}
+
+/* Hostile and malformed requests: each gets its documented status, and the simulator lives on. */
+static void test_bad_input(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *method, *path, *body;
+        long status;
+    } cases[] = {
+        {"GET", "/xapi/v1/Users(", NULL, 404},
+        {"GET", "/xapi/v1/Users(Number='1)", NULL, 404},
+        {"GET", "/xapi/v1/Users(Number=%27%27%27)", NULL, 404},
+        {"GET", "/xapi/v1/Users(26)/Groups/x", NULL, 404},
+        {"GET", "/xapi/v1/Users(99999999999999999999)", NULL, 404},
+        {"GET", "/xapi/v1/Users/Pbx.Nope()", NULL, 404},
+        {"GET", "/xapi/v1/Users/Pbx.GetFirstAvailableExtensionNumber(x=1)", NULL, 404},
+        {"GET", "/xapi/v1/ReportCallLogData/Pbx.GetCallLogData()", NULL, 404},
+        {"GET", "/xapi/v1/ReportCallLogData/Pbx.GetCallLogData(,,,)", NULL, 404},
+        {"GET", "/xapi/v1/SystemStatus(1)", NULL, 404},
+        {"GET", "/xapi/v1/%00", NULL, 400},
+        {"GET", "/xapi/v1/Users?$filter=%", NULL, 400},
+        {"GET", "/xapi/v1/Users?$filter=contains(LastName,'100%')", NULL, 400},
+        {"GET", "/xapi/v1/Contacts?$filter=contains(CompanyName,'100%25')", NULL, 200},
+        {"GET", "/xapi/v1/Users?$expand=Groups($expand=(((", NULL, 400},
+        {"GET", "/xapi/v1/Users(26)?$top=1", NULL, 400},
+        {"POST", "/xapi/v1/ActiveCalls(301)/Pbx.DropCall", "", 200},
+        {"GET", "/xapi/v1/ActiveCalls(301)/Pbx.DropCall", NULL, 405},
+        {"POST", "/xapi/v1/ActiveCalls(301)/Pbx.DropCall", "", 404},
+        {"PATCH", "/xapi/v1/Users(26)", "[]", 400},
+        {"PATCH", "/xapi/v1/Users(26)", "", 400},
+        {"PATCH", "/xapi/v1/Users(26)", "{\"FirstName\":5}", 400},
+        {"PATCH", "/xapi/v1/Users(26)", "{\"Groups\":[{\"GroupId\":999}]}", 400},
+        {"PATCH", "/xapi/v1/Users(26)", "{\"QueueStatus\":\"Maybe\"}", 400},
+        {"PATCH", "/xapi/v1/Users(26)", "{\"EmailAddress\":\"SEAN.OBRIEN@example.com\"}", 400},
+        {"PATCH", "/xapi/v1/Users(26)", "{\"FirstName\":\"a\",\"FirstName\":\"b\"}", 400},
+        {"PATCH", "/xapi/v1/Queues(40)", "{\"Agents\":[{\"Number\":\"999\"}]}", 400},
+        {"PATCH", "/xapi/v1/Queues(40)", "{\"Agents\":[{\"Number\":\"105\"}]}", 204},
+        {"POST", "/xapi/v1/Users/Pbx.BatchDelete", "{\"ids\":[\"26\"]}", 400},
+        {"POST", "/xapi/v1/Users/Pbx.BatchDelete", "{\"ids\":26}", 400},
+        {"DELETE", "/xapi/v1/Users(34)", NULL, 400},
+        {"DELETE", "/xapi/v1/Groups(28)", NULL, 400},
+        {"POST", "/xapi/v1/Groups/Pbx.DeleteCompanyById", "{\"Id\":4242}", 400},
+        {"GET", "/xapi/v1/Defs", NULL, 200},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        reply r = req(cases[i].method, cases[i].path, cases[i].body ? "application/json" : NULL,
+                      cases[i].body, token);
+        if (r.status != cases[i].status)
+            fail_msg("%s %s: got %ld, want %ld: %s", cases[i].method, cases[i].path, r.status,
+                     cases[i].status, r.body);
+        free(r.body);
+    }
+    reply r = get("/xapi/v1/Queues(40)?$expand=Agents");
+    json_t *j = json_of(&r);
+    json_t *agents = json_object_get(j, "Agents");
+    assert_int_equal(json_array_size(agents), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(agents, 0), "Name")),
+                        "Anna Smith");
+    json_decref(j);
+    free(r.body);
+    control("POST", "/_sim/reset", "");
 }
 
 int main(int argc, char **argv)
@@ -547,6 +609,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tokens),        cmocka_unit_test(test_users),
         cmocka_unit_test(test_queues_and_groups), cmocka_unit_test(test_call_log),
         cmocka_unit_test(test_writes),        cmocka_unit_test(test_faults_and_log),
+        cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, start_sim, stop_sim);
 }
