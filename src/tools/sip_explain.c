@@ -2,6 +2,7 @@
  * means in practice, the causes to check, and the Q.850 cause RFC 3398 (§8.2.6.1) maps it to.
  * Everything is data: one row per registered code; codes without a row are explained by their
  * class (RFC 3261 §21: an unknown code is treated as x00 of its class). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,20 +166,25 @@ static void explain(mcp_call *call, const json_t *args)
         json_object_set_new(o, "note", json_string("Not a registered code: RFC 3261 §21 says to "
                                                    "treat it as the x00 code of its class."));
 
-    mcp_call_text(call, "SIP %d %s (%s)\n%s", code, row ? row->reason : "(unregistered)",
-                  sip_classes[cls - 1].name, row ? row->meaning : sip_classes[cls - 1].meaning);
-    if (q)
-        mcp_call_text(call, "Q.850 cause (RFC 3398): %d %s", q, q850_name(q));
-    else if (base && base->q850_note)
-        mcp_call_text(call, "Q.850 cause: %s", base->q850_note);
-    if (base && base->causes && *base->causes) {
-        char *list = strdup(base->causes);
-        for (char *p = list; *p; p++)
-            if (*p == '|')
-                *p = ';';
-        mcp_call_text(call, "Check: %s", list);
-        free(list);
+    /* one text block: the same facts as the structured result, for a person */
+    const char *src = base && base->causes ? base->causes : "";
+    char *causes = malloc(2 * strlen(src) + 1), *w = causes;
+    for (const char *p = src; *p; p++) {
+        if (*p == '|')
+            *w++ = ';', *w++ = ' ';
+        else
+            *w++ = *p;
     }
+    *w = '\0';
+    char q850[160] = "";
+    if (q)
+        snprintf(q850, sizeof q850, "\nQ.850 cause (RFC 3398): %d %s", q, q850_name(q));
+    else if (base && base->q850_note)
+        snprintf(q850, sizeof q850, "\nQ.850 cause: %s", base->q850_note);
+    mcp_call_text(call, "SIP %d %s (%s)\n%s%s%s%s", code, row ? row->reason : "(unregistered)",
+                  sip_classes[cls - 1].name, row ? row->meaning : sip_classes[cls - 1].meaning,
+                  q850, *causes ? "\nCheck: " : "", causes);
+    free(causes);
     mcp_call_structured(call, o);
 }
 
