@@ -18,7 +18,7 @@
 #define TSIM_MAX_PRINCIPALS 8
 #define TSIM_MAX_FAULTS 32
 #define TSIM_MAX_LOG 5000
-#define TSIM_MAX_LOG_BODY 65536
+#define TSIM_MAX_LOG_BODY 16384
 
 typedef struct tsim_principal {
     char *client_id;
