@@ -57,6 +57,7 @@ typedef struct bo_req {
     size_t nf;
     char sort_col[48];
     bool sort_desc;
+    bool nested;
     long start_row, end_row;
     char err[160];
 } bo_req;
@@ -240,20 +241,9 @@ static int validate(bo_req *r, int64_t *t_lo, int64_t *t_hi)
 /* A field's text (group keys, filters); dt is the UTC day. */
 static void text_of(const cxs_cdr *c, int field, char *buf, size_t cap)
 {
-    sb_buf b;
-    sb_buf_init(&b, 256);
-    cxs_field_json(c, field, &b);
-    const char *s = b.data ? b.data : "";
-    size_t l = b.len;
-    if (l >= 2 && s[0] == '"')
-        s++, l -= 2;
-    if (field == 0 && l > 10)
-        l = 10;
-    if (l >= cap)
-        l = cap - 1;
-    memcpy(buf, s, l);
-    buf[l] = '\0';
-    sb_buf_free(&b);
+    cxs_field_text(c, field, buf, cap, NULL);
+    if (field == 0 && cap > 10)
+        buf[10] = '\0'; /* dt groups by UTC day */
 }
 
 static bool filters_match(const bo_req *r, const cxs_cdr *c)
@@ -359,11 +349,9 @@ static void accumulate(group *g, const cxs_cdr *c, const bo_req *r)
     for (size_t i = 0; i < r->nv; i++) {
         if (r->v[i].kind != V_FIELD)
             continue;
-        sb_buf b;
-        sb_buf_init(&b, 128);
-        cxs_field_json(c, r->v[i].field, &b);
-        double x = b.data && b.data[0] != '"' ? atof(b.data) : 0;
-        sb_buf_free(&b);
+        char tb[96];
+        double x = 0;
+        cxs_field_text(c, r->v[i].field, tb, sizeof tb, &x);
         g->acc[i] += x;
         g->cnt[i]++;
         g->mn[i] = x < g->mn[i] ? x : g->mn[i];
@@ -396,7 +384,16 @@ static json_t *dest_names(uint32_t mask, bool empty)
     return a;
 }
 
-static json_t *value_of(const group *g, const vcol *v, size_t i)
+static json_t *nest(json_t *a, bool nested)
+{
+    if (!nested)
+        return a;
+    json_t *o = json_array();
+    json_array_append_new(o, a);
+    return o;
+}
+
+static json_t *value_of(const group *g, const vcol *v, size_t i, bool nested)
 {
     switch (v->kind) {
     case V_ATTEMPTS: return json_integer(g->attempts);
@@ -412,8 +409,8 @@ static json_t *value_of(const group *g, const vcol *v, size_t i)
     case V_ZERO: return json_integer(0);
     case V_PROFIT: return json_real(r4(g->profit));
     case V_PROFIT_PCT: return g->rev_usd > 0 ? json_real(round(g->profit / g->rev_usd * 10000) / 100) : json_null();
-    case V_CDEST: return dest_names(g->cdest, g->cdest_empty);
-    case V_PDEST: return dest_names(g->pdest, g->pdest_empty);
+    case V_CDEST: return nest(dest_names(g->cdest, g->cdest_empty), nested);
+    case V_PDEST: return nest(dest_names(g->pdest, g->pdest_empty), nested);
     case V_PDD: return g->attempts ? json_real(round(g->pdd / g->attempts)) : json_null();
     case V_FIELD:
         if (!g->cnt[i])
@@ -447,7 +444,7 @@ static json_t *row_json(const group *g, const bo_req *r)
         p = e ? e + 1 : p + l;
     }
     for (size_t i = 0; i < r->nv; i++)
-        json_object_set_new(o, r->v[i].name, value_of(g, &r->v[i], i));
+        json_object_set_new(o, r->v[i].name, value_of(g, &r->v[i], i, r->nested));
     return o;
 }
 
@@ -484,13 +481,15 @@ static void default_values(bo_req *r)
         set_vcol(r, (long)i, "id", D[i]);
 }
 
-int cxs_breakout_query(const cxs_world *w, cxs_param_each each, void *req, sb_buf *out)
+int cxs_breakout_query(const cxs_world *w, cxs_param_each each, void *req, bool nested_names,
+                       sb_buf *out)
 {
     static bo_req zero;
     bo_req *r = malloc(sizeof *r);
     if (!r)
         return fail(out, 500, "out of memory");
     *r = zero;
+    r->nested = nested_names;
     each(req, on_param, r);
     int64_t lo, hi;
     int st = r->err[0] ? 400 : 0;

@@ -217,13 +217,17 @@ int cxs_cdr_query(const cxs_world *w, const char *body, size_t len, sb_buf *out)
 
 typedef int (*cxs_param_fn)(void *ud, const char *name, const char *value);
 typedef void (*cxs_param_each)(void *req, cxs_param_fn fn, void *ud);
-/* GET breakout-aggrid: the query arguments are walked with each(req, ...). */
-int cxs_breakout_query(const cxs_world *w, cxs_param_each each, void *req, sb_buf *out);
+/* GET breakout-aggrid: the query arguments are walked with each(req, ...). With nested_names
+ * the groupUniqArray columns come back nested ([["", "UK"]]), a shape the real API also gives. */
+int cxs_breakout_query(const cxs_world *w, cxs_param_each each, void *req, bool nested_names,
+                       sb_buf *out);
 
 /* Field access shared by query and truth. */
 int cxs_field_index(const char *name);
 const char *cxs_field_name(int idx);
 size_t cxs_field_count(void);
+/* The field as text (dt as "YYYY-MM-DD HH:MM:SS"); num gets numeric fields (may be NULL). */
+void cxs_field_text(const cxs_cdr *c, int idx, char *out, size_t cap, double *num);
 /* Writes the field as a JSON value. */
 void cxs_field_json(const cxs_cdr *c, int idx, sb_buf *out);
 

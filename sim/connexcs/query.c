@@ -196,6 +196,22 @@ static ftype field_value(const cxs_cdr *c, int idx, const char **s, double *num,
     return FIELDS[idx].type;
 }
 
+void cxs_field_text(const cxs_cdr *c, int idx, char *out, size_t cap, double *num)
+{
+    const char *s;
+    double n;
+    char buf[24];
+    ftype t = field_value(c, idx, &s, &n, buf);
+    if (num)
+        *num = n;
+    if (t == T_STR || t == T_DT)
+        snprintf(out, cap, "%s", s);
+    else if (t == T_INT)
+        snprintf(out, cap, "%lld", (long long)n);
+    else
+        snprintf(out, cap, "%.10g", n);
+}
+
 void cxs_field_json(const cxs_cdr *c, int idx, sb_buf *out)
 {
     const char *s;

@@ -50,6 +50,7 @@ struct cxs_server {
     uint64_t seq;
     int64_t rl_second;
     long rl_count;
+    pthread_mutex_t truth_mu; /* the first truth scan can take a second: not under mu */
     json_t *truth;
     volatile int stopping;
 };
@@ -557,7 +558,8 @@ static void ep_docs(cxs_server *s, const sb_http_request *req, sb_http_response 
 static void ep_breakout(cxs_server *s, const sb_http_request *req, sb_http_response *resp)
 {
     resp->content_type = "application/json";
-    resp->status = cxs_breakout_query(s->w, walk_params, (void *)req, &resp->body);
+    resp->status = cxs_breakout_query(s->w, walk_params, (void *)req, s->opt.nested_names,
+                                      &resp->body);
 }
 
 static void ep_cdr(cxs_server *s, const sb_http_request *req, sb_http_response *resp)
@@ -719,9 +721,13 @@ static void ctl_config(cxs_server *s, const sb_http_request *req, sb_http_respon
     pthread_mutex_lock(&s->mu);
     if (shape)
         s->opt.rtcp_array = strcmp(shape, "array") == 0;
+    const char *names = json_string_value(json_object_get(b, "dest_names"));
+    if (names)
+        s->opt.nested_names = strcmp(names, "nested") == 0;
     if (json_is_integer(rl))
         s->opt.rate_limit = (long)json_integer_value(rl);
-    json_t *cfg = json_pack("{s:s, s:I, s:I}", "rtcp_shape", s->opt.rtcp_array ? "array" : "object",
+    json_t *cfg = json_pack("{s:s, s:s, s:I, s:I}", "rtcp_shape", s->opt.rtcp_array ? "array" : "object",
+                            "dest_names", s->opt.nested_names ? "nested" : "flat",
                             "rate_limit", (json_int_t)s->opt.rate_limit, "access_ttl",
                             (json_int_t)s->opt.access_ttl);
     pthread_mutex_unlock(&s->mu);
@@ -733,11 +739,11 @@ static void control(cxs_server *s, const sb_http_request *req, sb_http_response 
 {
     const char *p = req->path + 6, *m = req->method;
     if (!strcmp(p, "truth") && !strcmp(m, "GET")) {
-        pthread_mutex_lock(&s->mu);
+        pthread_mutex_lock(&s->truth_mu);
         if (!s->truth)
             s->truth = cxs_truth_json(s->w);
         json_t *t = json_incref(s->truth);
-        pthread_mutex_unlock(&s->mu);
+        pthread_mutex_unlock(&s->truth_mu);
         send_json(resp, t ? 200 : 500, t ? t : json_pack("{s:s}", "error", "out of memory"));
     } else if (!strcmp(p, "health")) {
         send_json(resp, 200, json_pack("{s:b, s:I}", "ok", 1, "cdrs",
@@ -854,6 +860,7 @@ cxs_server *cxs_server_new(cxs_world *w, cxs_docs *docs, const cxs_server_opts *
     if (s->opt.access_ttl <= 0)
         s->opt.access_ttl = 900;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->truth_mu, NULL);
     if (o->refresh_token && *o->refresh_token)
         cxs_auth_add_refresh(s->auth, o->refresh_token, (int64_t)time(NULL) + 30 * 86400);
     return s;
@@ -872,5 +879,6 @@ void cxs_server_free(cxs_server *s)
     cxs_docs_free(s->docs);
     cxs_world_free(s->w);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->truth_mu);
     free(s);
 }

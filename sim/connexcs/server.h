@@ -17,6 +17,7 @@ typedef struct cxs_server_opts {
     long access_ttl;           /* s; default 900 */
     long rate_limit;           /* API requests per second before 429; 0 = off */
     bool rtcp_array;           /* log/rtcp answers a bare array (the app's expectation) */
+    bool nested_names;         /* breakout destination names as [["", "UK"]] */
     bool verbose;
 } cxs_server_opts;
 

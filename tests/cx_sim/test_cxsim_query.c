@@ -171,6 +171,7 @@ typedef struct kv {
 } kv;
 
 static kv *g_params;
+static bool g_nested;
 
 static void each(void *req, cxs_param_fn fn, void *ud)
 {
@@ -185,7 +186,7 @@ static int breakout(kv *params, json_t **out)
     g_params = params;
     sb_buf b;
     sb_buf_init(&b, 64 * 1024 * 1024);
-    int st = cxs_breakout_query(g_w, each, NULL, &b);
+    int st = cxs_breakout_query(g_w, each, NULL, g_nested, &b);
     *out = json_loads(b.data ? b.data : "", 0, NULL);
     sb_buf_free(&b);
     assert_non_null(*out);
@@ -247,6 +248,16 @@ static void test_breakout(void **state)
     json_decref(j);
     kv bad4[] = {{"_filterModel[x y][type]", "equals"}, {NULL, NULL}};
     assert_int_equal(breakout(bad4, &j), 400);
+    json_decref(j);
+    kv names[] = {{"_rowGroupCols[0][id]", "customer_id"},
+                  {"_valueCols[0][id]", "customer_card_dest_name"},
+                  {"_filterModel[customer_id][filter]", "1001"}, {NULL, NULL}};
+    g_nested = true;
+    assert_int_equal(breakout(names, &j), 200);
+    g_nested = false;
+    v = json_object_get(json_array_get(j, 0), "customer_card_dest_name");
+    assert_true(json_is_array(json_array_get(v, 0))); /* [["", "UK - London", ...]] */
+    assert_string_equal(json_string_value(json_array_get(json_array_get(v, 0), 0)), "");
     json_decref(j);
     kv none[] = {{NULL, NULL}}; /* no groups: one total row with the default value columns */
     assert_int_equal(breakout(none, &j), 200);
