@@ -422,6 +422,11 @@ static const char *const routing_hint =
 
 int tcx_tools_register(mcp_registry *reg, const sb_options *opt)
 {
+    return tcx_tools_register_ex(reg, opt, NULL);
+}
+
+int tcx_tools_register_ex(mcp_registry *reg, const sb_options *opt, tcx_family **out)
+{
     tcx_config *cfg = NULL;
     char err[TCX_ERR_LEN];
     int n = tcx_config_load(opt ? opt->config_file : NULL, &cfg, err, sizeof err);
@@ -445,6 +450,8 @@ int tcx_tools_register(mcp_registry *reg, const sb_options *opt)
         return -1;
     }
     mcp_registry_set_family_free(reg, f, family_free);
+    if (out)
+        *out = f;
     mcp_registry_add_hint(reg, "3CX PBX", routing_hint);
     sb_info("tcx", "3CX: %zu PBX(s) configured; %s", f->npbx,
             f->writes ? "changes allowed (confirmed per call)" : "read-only");

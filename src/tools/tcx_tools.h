@@ -28,6 +28,11 @@ typedef struct tcx_family {
     const char **pbx_names;                /* NULL-terminated enum of the pbx argument */
 } tcx_family;
 
+/* tcx_tools_register() that also hands back the family (tests and benchmarks read the
+ * connector counters through it); *out stays untouched when 3CX is not configured. */
+struct sb_options;
+int tcx_tools_register_ex(mcp_registry *reg, const struct sb_options *opt, tcx_family **out);
+
 /* One call's context. */
 typedef struct tcx_ctx {
     mcp_call *call;

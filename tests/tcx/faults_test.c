@@ -18,6 +18,7 @@
 
 #include "connect/http.h"
 #include "harness.h"
+#include "util/health.h"
 
 static th_sim g_sim;
 
@@ -293,6 +294,46 @@ static void test_bad_credentials_and_transport(void **state)
     th_env(&g_sim);
 }
 
+static void test_row_cap_scan_limit_timeout_health(void **state)
+{
+    (void)state;
+    reset();
+    th_sim_send(&g_sim, "POST", "config", "{\"report_row_limit\":5}");
+    setenv("TCX_REPORT_ROW_LIMIT", "5", 1);
+    mcp_server *srv = th_server(NULL);
+    json_t *r = call_ok(srv, "get_call_history", "{\"date\":\"2026-06-15\"}");
+    assert_true(json_is_true(th_at(r, "structuredContent/rowCapReached")));
+    char *t = th_text(r);
+    assert_non_null(strstr(t, "REPORT_ROW_LIMIT"));
+    free(t);
+    json_decref(r);
+    mcp_server_free(srv, 2000);
+    th_sim_send(&g_sim, "POST", "config", "{\"report_row_limit\":20000}");
+    unsetenv("TCX_REPORT_ROW_LIMIT");
+
+    srv = th_server(NULL);
+    r = call_ok(srv, "get_call_history", "{\"date\":\"2026-06-15\",\"scanLimit\":3}");
+    assert_int_equal(json_integer_value(th_at(r, "structuredContent/scannedSegments")), 3);
+    assert_false(json_is_true(th_at(r, "structuredContent/rowCapReached")));
+    t = th_text(r);
+    assert_non_null(strstr(t, "only the newest 3 segments"));
+    free(t);
+    json_decref(r);
+    /* the health probe registered for the PBX answers */
+    assert_int_equal(sb_health_check_all(NULL, NULL), 0);
+    mcp_server_free(srv, 2000);
+
+    setenv("TCX_TIMEOUT_S", "1", 1);
+    srv = th_server(NULL);
+    th_sim_send(&g_sim, "POST", "fault", "{\"path\":\"/xapi/v1/ActiveCalls\",\"delay_ms\":3000,\"count\":1}");
+    t = call_err(srv, "get_active_calls", "{}");
+    assert_non_null(strstr(t, "did not answer"));
+    free(t);
+    mcp_server_free(srv, 2000);
+    unsetenv("TCX_TIMEOUT_S");
+    th_sim_send(&g_sim, "DELETE", "fault", NULL);
+}
+
 /* ---- sessions: cancellation and elicitation ------------------------------------------------ */
 
 typedef struct outbox {
@@ -506,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_expiry_mid_paged_list),
         cmocka_unit_test(test_status_errors),
         cmocka_unit_test(test_bad_credentials_and_transport),
+        cmocka_unit_test(test_row_cap_scan_limit_timeout_health),
         cmocka_unit_test(test_cancel_slow_upstream),
         cmocka_unit_test(test_elicitation_confirms),
         cmocka_unit_test(test_multi_pbx),
