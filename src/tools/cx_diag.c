@@ -109,6 +109,7 @@ typedef struct diag_ctx {
     ev_list fail5xx, high_pdd, no_route;
     double pdd_max_ms;
     json_t *no_route_by_reason; /* reason -> {count, evidence[]} */
+    json_t *no_route_numbers;   /* "customer|digits" of no-route calls (capped), for card checks */
     uint64_t rows;
 } diag_ctx;
 
@@ -155,6 +156,17 @@ static void no_route_add(diag_ctx *d, const cdr_record *r)
     if (!nr)
         return;
     ev_add(&d->no_route, r);
+    if (d->no_route_numbers && json_object_size(d->no_route_numbers) < 1000) {
+        char cust[24], num[40], key[72];
+        copy_str(cust, sizeof cust, r->customer);
+        size_t k = 0;
+        for (size_t i = 0; i < r->callee.n && k + 1 < sizeof num; i++)
+            if (r->callee.p[i] >= '0' && r->callee.p[i] <= '9')
+                num[k++] = r->callee.p[i];
+        num[k] = '\0';
+        snprintf(key, sizeof key, "%s|%s", cust, num);
+        json_object_set_new(d->no_route_numbers, key, json_true());
+    }
     if (!d->no_route_by_reason)
         return;
     char key[96];
@@ -640,18 +652,30 @@ static void add_customer(json_t *set, const char *cust)
 }
 
 /* routing gaps: does any rate card of the customers involved have a rule for the numbers? */
-static json_t *gap_cards(mcp_call *call, cx_client *c, const cdr_finding *fd, size_t n)
+static json_t *gap_cards(mcp_call *call, cx_client *c, const diag_ctx *d, const cdr_finding *fd, size_t n)
 {
     json_t *checks = json_array();
     for (size_t i = 0; i < n && i < 10; i++) {
+        /* the prefix of the finding ("prefix=2348"), and the customers whose no-route calls match it */
+        char prefix[32];
+        const char *eq = strchr(fd[i].key, '=');
+        digits_only(eq ? eq + 1 : fd[i].key, prefix, sizeof prefix);
         json_t *custs = json_object();
-        for (size_t e = 0; e < fd[i].n_evidence; e++)
-            add_customer(custs, fd[i].evidence[e].customer);
-        char num[48];
-        digits_only(fd[i].n_evidence ? fd[i].evidence[0].callee : "", num, sizeof num);
+        char num[48] = "";
+        const char *key;
+        json_t *v;
+        json_object_foreach(d->no_route_numbers, key, v) {
+            const char *bar = strchr(key, '|');
+            if (!bar || !*prefix || strncmp(bar + 1, prefix, strlen(prefix)))
+                continue;
+            char cust[24];
+            snprintf(cust, sizeof cust, "%.*s", (int)(bar - key) < 23 ? (int)(bar - key) : 23, key);
+            add_customer(custs, cust);
+            if (!*num)
+                snprintf(num, sizeof num, "%s", bar + 1);
+        }
         json_t *cards = json_array();
         const char *cust;
-        json_t *v;
         json_object_foreach(custs, cust, v) {
             json_t *cl = customer_cards(call, c, cust);
             for (size_t k = 0; k < json_array_size(cl); k++) {
@@ -669,16 +693,17 @@ static json_t *gap_cards(mcp_call *call, cx_client *c, const cdr_finding *fd, si
             }
             json_decref(cl);
         }
-        json_array_append_new(checks, json_pack("{s:s,s:s,s:o}", "finding", fd[i].key, "sample_number", num,
-                                                "rate_cards", cards));
+        json_array_append_new(checks, json_pack("{s:s,s:s,s:s,s:o}", "finding", fd[i].key, "prefix", prefix,
+                                                "sample_number", num, "rate_cards", cards));
         json_decref(custs);
     }
     return json_pack("{s:o}", "rate_card_check", checks);
 }
 
 /* dial-prefix duplication: duplicate prefix values inside one active rate-card revision. */
-static json_t *dup_cards(mcp_call *call, cx_client *c, const cdr_finding *fd, size_t n)
+static json_t *dup_cards(mcp_call *call, cx_client *c, const diag_ctx *d, const cdr_finding *fd, size_t n)
 {
+    (void)d;
     json_t *custs = json_object();
     for (size_t i = 0; i < n; i++)
         for (size_t e = 0; e < fd[i].n_evidence; e++)
@@ -712,7 +737,7 @@ static json_t *dup_cards(mcp_call *call, cx_client *c, const cdr_finding *fd, si
 /* ---- the detector tools ------------------------------------------------------------------ */
 
 /* Runs the CDR detector of one kind over the window and answers with its findings. */
-typedef json_t *(*extra_fn)(mcp_call *call, cx_client *c, const cdr_finding *fd, size_t n);
+typedef json_t *(*extra_fn)(mcp_call *call, cx_client *c, const diag_ctx *d, const cdr_finding *fd, size_t n);
 
 static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, const cdr_thresholds *t,
                          long long days, const char *cust, const char *what, extra_fn extra_of)
@@ -726,16 +751,17 @@ static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, co
     f.to_ms = ((int64_t)to + 1) * 1000;
     cdr_thresholds th = *t;
     th.enabled_mask = 1u << kind;
-    diag_ctx d = {.det = cdr_detector_new(&th, &f)};
+    diag_ctx d = {.det = cdr_detector_new(&th, &f), .no_route_numbers = json_object()};
     fetch_stats fs;
     if (!d.det || !stream_cdrs(call, c, from, to, cust, &d, &fs)) {
         cdr_detector_free(d.det);
+        json_decref(d.no_route_numbers);
         return;
     }
     size_t n;
     const cdr_finding *fd = cdr_detector_finish(d.det, &n);
     if (extra_of)
-        extra = extra_of(call, c, fd, n);
+        extra = extra_of(call, c, &d, fd, n);
     sb_buf text;
     sb_buf_init(&text, 1 << 15);
     sb_buf_printf(&text, "%s over the last %lld day(s): %zu finding(s) in %llu CDRs.", what, days, n,
@@ -766,6 +792,7 @@ static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, co
     sb_buf_free(&text);
     mcp_call_structured(call, out);
     cdr_detector_free(d.det);
+    json_decref(d.no_route_numbers);
 }
 
 static const char s_findings[] =
@@ -779,8 +806,8 @@ static const mcp_param p_zero[] = {
     {.name = "days", .type = MCP_T_INTEGER, .default_json = "7", .minimum = MCP_BOUND(1), .maximum = MCP_BOUND(92),
      .description = "Period: the last N days."},
     {.name = "customer_id", .type = MCP_T_STRING, .max_length = 19, .description = "Only this customer."},
-    {.name = "min_count", .type = MCP_T_INTEGER, .default_json = "3", .minimum = MCP_BOUND(2), .maximum = MCP_BOUND(1000),
-     .description = "Zero-duration calls from one customer to one number that make a finding."},
+    {.name = "min_count", .type = MCP_T_INTEGER, .default_json = "3", .minimum = MCP_BOUND(2), .maximum = MCP_BOUND(8),
+     .description = "Zero-duration calls from one customer to one number that make a finding (2-8)."},
     {.name = "window_minutes", .type = MCP_T_INTEGER, .default_json = "10", .minimum = MCP_BOUND(1),
      .maximum = MCP_BOUND(1440), .description = "...within this many minutes."},
     {0}};

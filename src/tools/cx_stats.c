@@ -535,14 +535,13 @@ static void h_call_stats(mcp_call *call, const json_t *args)
         rows = arr;
     }
     size_t n = json_array_size(rows), conn = 0;
-    double dur = 0;
+    double dur = 0, billed = 0;
     json_t *revenue = json_object(), *cost = json_object();
     json_t *dest = json_object(), *hourly = json_object(), *daily = json_object();
     for (size_t i = 0; i < n; i++) {
         const json_t *r = json_array_get(rows, i);
-        double d = cx_num(json_object_get(r, "customer_duration"), -1);
-        if (d < 0)
-            d = cx_num(json_object_get(r, "duration"), 0);
+        double d = cx_num(json_object_get(r, "duration"), 0); /* talk time; customer_duration is billed */
+        billed += cx_num(json_object_get(r, "customer_duration"), d);
         const char *cur = jstr(r, "customer_card_currency");
         double ch = cx_num(json_object_get(r, "customer_charge"), 0);
         if (d > 0) {
@@ -601,6 +600,7 @@ static void h_call_stats(mcp_call *call, const json_t *args)
                               cx_currency_round(revenue), "average_cost_per_call", avg_cost, "acd", acd, "asr", asr,
                               "profit_metrics", profit, "destination_breakdown", dlist, "hourly_breakdown", hourly,
                               "daily_breakdown", daily, "billing", billing_info(call, c, id, &w));
+    json_object_set_new(stats, "billed_duration", json_integer((json_int_t)billed));
     const char *warning = n >= 5000 ? "The CDR query returned its maximum of 5000 records: the statistics cover the "
                                       "newest 5000 calls of the period; narrow the dates for complete figures."
                                     : NULL;
