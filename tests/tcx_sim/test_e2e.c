@@ -262,6 +262,19 @@ static void test_users(void **state)
     json_decref(j);
     free(r.body);
 
+    /* the find_users filter of the existing server (v0.3.0), query "o'b" */
+    r = get("/xapi/v1/Users?$filter=(contains(FirstName,'o''b')%20or%20contains(LastName,'o''b')%20or%20"
+            "contains(DisplayName,'o''b')%20or%20contains(EmailAddress,'o''b')%20or%20"
+            "contains(Mobile,'o''b')%20or%20contains(Number,'o''b'))%20and%20Enabled%20eq%20true%20and%20"
+            "IsRegistered%20eq%20true&$top=50&$orderby=Number%20asc&$select=Id,Number,FirstName,"
+            "LastName,DisplayName,EmailAddress,Mobile,IsRegistered,CurrentProfileName,QueueStatus,"
+            "Enabled&$count=true");
+    assert_int_equal(r.status, 200);
+    j = json_of(&r);
+    assert_int_equal(json_integer_value(json_object_get(j, "@odata.count")), 1); /* 101 only */
+    json_decref(j);
+    free(r.body);
+
     r = get("/xapi/v1/Users(Number='101')");
     assert_int_equal(r.status, 200);
     j = json_of(&r);
@@ -405,6 +418,16 @@ static void test_call_log(void **state)
     free(r.body);
     r = req("GET", "/xapi/v1/Users?$top=1", NULL, NULL, admin);
     assert_int_equal(r.status, 200);
+    free(r.body);
+    r = get("/xapi/v1/CallHistoryView?$filter=date(SegmentStartTime)%20ge%202024-05-14&$count=true");
+    assert_int_equal(r.status, 200);
+    j = json_of(&r);
+    assert_int_equal(json_integer_value(json_object_get(j, "@odata.count")), 2);
+    json_decref(j);
+    free(r.body);
+    r = req("GET", "/xapi/v1/CallHistoryView", NULL, NULL, admin);
+    assert_int_equal(r.status, 403);
+    assert_int_equal(r.len, 0);
     free(r.body);
     control("POST", "/_sim/config", "{\"report_row_limit\":5}");
     r = get(CALLLOG "periodFrom=2026-03-25T00:00:00Z,periodTo=2026-03-30T00:00:00Z" REST "?$count=true");
