@@ -338,6 +338,13 @@ static int parse_rule(query *q, json_t *r, char *err, size_t errlen)
     if (!ru->text)
         return 500;
     q->nrules++;
+    size_t pct = 0;
+    for (const char *p = ru->text; *p; p++)
+        pct += *p == '%';
+    if (strlen(ru->text) > 256 || (ru->cond == OP_LIKE && pct > 6)) {
+        snprintf(err, errlen, "rule data for %.64s is too long or too complex", f);
+        return 400;
+    }
     if (FIELDS[fi].type == T_DT && ru->cond != OP_LIKE) {
         if (cxs_parse_time(ru->text, strlen(ru->text), ru->cond == OP_LE, &ru->t)) {
             snprintf(err, errlen, "bad date for dt: %.40s", ru->text);

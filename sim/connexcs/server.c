@@ -15,8 +15,8 @@
 #include "util/log.h"
 
 #define MAX_FAULTS 32
-#define LOG_CAP 20000
-#define LOG_BODY_CAP 16384
+#define LOG_CAP 10000
+#define LOG_BODY_CAP 8192
 #define LOG_SEARCH_CAP 200
 #define API_PREFIX "/api/cp/"
 
@@ -426,7 +426,8 @@ static void ep_customer(cxs_server *s, const sb_http_request *req, sb_http_respo
                                                 sb_http_query(req, "status")));
         return;
     }
-    const cxs_customer *c = all_digits(rest) ? cxs_customer_by_id(atoi(rest)) : NULL;
+    const cxs_customer *c =
+        all_digits(rest) && strlen(rest) < 10 ? cxs_customer_by_id(atoi(rest)) : NULL;
     if (!c) {
         send_error(resp, 404, "Record Not Found");
         return;
@@ -749,7 +750,8 @@ static void control(cxs_server *s, const sb_http_request *req, sb_http_response 
         send_json(resp, 200, json_pack("{s:b, s:I}", "ok", 1, "cdrs",
                                        (json_int_t)cxs_world_total(s->w)));
     } else if (!strcmp(p, "requests") && !strcmp(m, "GET")) {
-        send_json(resp, 200, log_json(s, (uint64_t)qlong(req, "since", 0)));
+        long since = qlong(req, "since", 0);
+        send_json(resp, 200, log_json(s, since > 0 ? (uint64_t)since : 0));
     } else if (!strcmp(p, "requests") && !strcmp(m, "DELETE")) {
         log_clear(s);
         send_json(resp, 200, json_pack("{s:b}", "cleared", 1));

@@ -279,6 +279,46 @@ static void test_faults_and_log(void **state)
     json_decref(log);
 }
 
+/* Runs the binary with args (stdout/stderr discarded); exit status, or -1 after 20 s. */
+static int run_status(const char *const *args)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *n = freopen("/dev/null", "w", stdout);
+        (void)n;
+        n = freopen("/dev/null", "w", stderr);
+        (void)n;
+        execv(g_bin, (char *const *)args);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        usleep(100000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+static void test_command_line(void **state)
+{
+    (void)state;
+    const char *stops[] = {g_bin, "--listen", "127.0.0.1:0", "--max-seconds", "1", NULL};
+    assert_int_equal(run_status(stops), 0); /* stops by itself */
+    const char *wide[] = {g_bin, "--listen", "0.0.0.0:0", "--max-seconds", "1", NULL};
+    assert_int_equal(run_status(wide), 2); /* loopback only */
+    const char *now[] = {g_bin, "--now", "yesterday", "--max-seconds", "1", NULL};
+    assert_int_equal(run_status(now), 2);
+    const char *count[] = {g_bin, "--cdr-count", "0", "--max-seconds", "1", NULL};
+    assert_int_equal(run_status(count), 2);
+    const char *fault[] = {g_bin, "--fault", "teapot:3", "--max-seconds", "1", NULL};
+    assert_int_equal(run_status(fault), 1);
+    const char *docs[] = {g_bin, "--docs", "/nonexistent", "--max-seconds", "1", NULL};
+    assert_int_equal(run_status(docs), 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -291,6 +331,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_auth_flow),
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_faults_and_log),
+        cmocka_unit_test(test_command_line),
     };
     int rc = cmocka_run_group_tests(tests, start_sim, stop_sim);
     cn_http_global_cleanup();

@@ -94,6 +94,15 @@ static void test_cdr_errors(void **state)
     assert_int_equal(run("{\"where\":{\"rules\":[" DAY_RULES("2026-02-27") "]},\"order\":[{\"field\":"
                          "\"x\",\"direction\":\"ASC\"}]}", &j), 400);
     json_decref(j);
+    /* a pathological LIKE pattern is refused, not run */
+    assert_int_equal(run("{\"where\":{\"rules\":[" DAY_RULES("2026-02-27") ",{\"field\":\"callid\","
+                         "\"condition\":\"like\",\"data\":\"%a%a%a%a%a%a%a%a%\"}]}}", &j), 400);
+    json_decref(j);
+    assert_int_equal(run("{\"where\":{\"rules\":[" DAY_RULES("2026-02-27") ",{\"field\":\"sip_code\","
+                         "\"condition\":\"=\",\"data\":[1]}]}}", &j), 400);
+    json_decref(j);
+    assert_int_equal(run("{\"where\":{\"rules\":[" DAY_RULES("2026-02-27") "]},\"limit\":-1}", &j), 400);
+    json_decref(j);
 }
 
 static void test_cdr_filters(void **state)
