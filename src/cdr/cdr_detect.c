@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,9 +309,16 @@ static void ring_push(ring *r, int64_t t, uint32_t h, unsigned size)
     r->h[i] = h;
 }
 
-static int64_t ring_oldest(const ring *r)
+/* max - min of the tracked times (records may arrive slightly out of order). */
+static int64_t ring_span(const ring *r, unsigned size)
 {
-    return r->t[r->pos];
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (unsigned i = 0; i < r->len; i++) {
+        int64_t t = r->t[(r->pos + i) % size];
+        if (t < lo) lo = t;
+        if (t > hi) hi = t;
+    }
+    return r->len ? hi - lo : 0;
 }
 
 static unsigned ring_distinct(const ring *r, unsigned size)
@@ -367,7 +375,7 @@ static void zero_repeat(cdr_detector *d, const cdr_record *r)
         return;
     unsigned n = d->t.zero_repeat_min;
     int64_t win = (int64_t)d->t.zero_repeat_window_s * 1000;
-    if (s->finding && r->start_ms - s->last_ms <= win) {
+    if (s->finding && llabs(r->start_ms - s->last_ms) <= win) {
         cdr_finding *f = &d->fs[s->finding - 1];
         cev e;
         cev_fill(&e, r);
@@ -390,7 +398,7 @@ static void zero_repeat(cdr_detector *d, const cdr_record *r)
     copy_str(nz->call_id, sizeof nz->call_id, r->call_id.n ? r->call_id.p : r->source_row.p,
              r->call_id.n ? r->call_id.n : r->source_row.n);
     s->last_ms = r->start_ms;
-    if (s->r.len < n || r->start_ms - ring_oldest(&s->r) > win)
+    if (s->r.len < n || ring_span(&s->r, n) > win)
         return;
     cdr_finding *f = new_finding(d, CDR_FIND_ZERO_REPEAT, n >= 5 ? "critical" : "warning");
     if (!f)
@@ -430,7 +438,7 @@ static void window_event(cdr_detector *d, burst_state *s, const cdr_record *r, c
                          const char *carrier)
 {
     uint32_t h = (uint32_t)cdr_hash(r->callee_e164, strlen(r->callee_e164));
-    if (s->finding && r->start_ms - s->last_ms <= win) {
+    if (s->finding && llabs(r->start_ms - s->last_ms) <= win) {
         cdr_finding *f = &d->fs[s->finding - 1];
         cev e;
         cev_fill(&e, r);
@@ -451,7 +459,7 @@ static void window_event(cdr_detector *d, burst_state *s, const cdr_record *r, c
     /* the oldest tracked event inside the window */
     unsigned inwin = 0;
     for (unsigned j = 0; j < s->r.len; j++)
-        if (r->start_ms - s->r.t[(s->r.pos + j) % size] <= win)
+        if (llabs(r->start_ms - s->r.t[(s->r.pos + j) % size]) <= win)
             inwin++;
     bool by_count = inwin >= need;
     bool by_distinct = need_distinct && inwin >= need_distinct && ring_distinct(&s->r, size) >= need_distinct;
@@ -466,7 +474,7 @@ static void window_event(cdr_detector *d, burst_state *s, const cdr_record *r, c
         snprintf(f->key, sizeof f->key, "customer=%s", key);
     for (unsigned j = 0; j < s->r.len; j++) {
         unsigned at = (s->r.pos + j) % size;
-        if (r->start_ms - s->r.t[at] <= win)
+        if (llabs(r->start_ms - s->r.t[at]) <= win)
             add_ev(d, f, &s->ev[at], k == CDR_FIND_HIGH_COST_BURST ? key : NULL, carrier);
     }
     f->count = inwin;
@@ -541,6 +549,10 @@ static const char *dup_pattern(const cdr_detector *d, const cdr_record *r, char 
             return why;
         }
     }
+    if (nl > 2 && ((nsn[0] == '0' && nsn[1] == '0') || strncmp(nsn, "011", 3) == 0)) {
+        snprintf(why, wn, "international prefix after %s%s", access, cc);
+        return why;
+    }
     if (pl && strcmp(pl->trunk, "0") == 0 && nsn[0] == '0') {
         snprintf(why, wn, "national 0 kept after %s%s", access, cc);
         return why;
@@ -557,9 +569,7 @@ static void prefix_dup(cdr_detector *d, const cdr_record *r)
     char why[64];
     if (!r->callee.n || !dup_pattern(d, r, why, sizeof why))
         return;
-    char key[CDR_KTAB_KEY_MAX];
-    size_t kl = join_key(key, sizeof key, r->customer, why, strlen(why));
-    dup_state *s = cdr_ktab_get(&d->dups, key, kl);
+    dup_state *s = cdr_ktab_get(&d->dups, why, strlen(why));
     if (!s)
         return;
     cdr_finding *f;
@@ -569,9 +579,7 @@ static void prefix_dup(cdr_detector *d, const cdr_record *r)
         f = new_finding(d, CDR_FIND_PREFIX_DUP, "warning");
         if (!f)
             return;
-        char cust[64];
-        key_part(key, kl, cust, sizeof cust, 0);
-        snprintf(f->key, sizeof f->key, "customer=%s pattern=%s", cust[0] ? cust : "-", why);
+        snprintf(f->key, sizeof f->key, "pattern=%s", why);
         s->finding = (int32_t)(f - d->fs) + 1;
     }
     cev e;
@@ -765,7 +773,7 @@ static void finish_rounds(cdr_detector *d)
         cdr_finding *f = new_finding(d, CDR_FIND_ROUND_DURATION, "warning");
         if (!f)
             continue;
-        snprintf(f->key, sizeof f->key, "carrier=%s billsec=%s", carr, secs);
+        snprintf(f->key, sizeof f->key, "carrier=%.64s billsec=%.24s", carr, secs);
         f->count = s->count;
         f->metric = share;
         for (unsigned j = 0; j < s->n_ev; j++)

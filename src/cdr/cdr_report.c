@@ -16,7 +16,7 @@ void cdr_filter_init(cdr_filter *f)
 static bool str_eq(cdr_str s, const char *z)
 {
     size_t n = strlen(z);
-    return s.n == n && memcmp(s.p, z, n) == 0;
+    return s.n == n && (n == 0 || memcmp(s.p, z, n) == 0);
 }
 
 static bool starts_with(const char *s, size_t n, const char *pre)
@@ -114,7 +114,7 @@ static int currency_index(cdr_report *rep, cdr_str c)
 {
     size_t n = c.n < 7 ? c.n : 7;
     for (size_t i = 0; i < rep->n_money; i++)
-        if (rep->money_len[i] == n && memcmp(rep->money[i].currency, c.p, n) == 0)
+        if (rep->money_len[i] == n && (n == 0 || memcmp(rep->money[i].currency, c.p, n) == 0))
             return (int)i;
     if (rep->n_money >= CDR_MAX_CURRENCIES)
         return -1;
