@@ -55,5 +55,6 @@ int cli_serve(int argc, char **argv, const sb_options *opt);
 int cli_tools(int argc, char **argv, const sb_options *opt);
 int cli_call(int argc, char **argv, const sb_options *opt);
 int cli_analyze(int argc, char **argv, const sb_options *opt);
+int cli_report(int argc, char **argv, const sb_options *opt);
 
 #endif

@@ -7,5 +7,6 @@ const cli_command cli_commands[] = {
     {"call", cli_call, "run one tool in-process and print its result (exit 1 on isError)",
      "TOOL ['JSON-ARGS'] [--json]"},
     {"analyze", cli_analyze, "analyse a SIP capture or log (calls, verdicts, ladders)", "FILE [--call CALLID] [--json|--ladder|--mermaid]"},
+    {"report", cli_report, "CDR report (KPIs, money, failures, per-day) streamed from a file or from the store", "FILE|--store [--from T --to T --customer C ...] [--json|--svg OUT|--mermaid] [--anomalies]"},
     {NULL, NULL, NULL, NULL},
 };

@@ -9,6 +9,7 @@ static const family_register_fn families[] = {
     tcx_tools_register,
     cx_tools_register,
     capture_tools_register,
+    cdr_tools_register,
 };
 
 int tools_register_all(mcp_registry *reg, const sb_options *opt)

@@ -30,5 +30,6 @@ int fixtures_tools_register(mcp_registry *reg, const sb_options *opt);
 int tcx_tools_register(mcp_registry *reg, const sb_options *opt);
 int cx_tools_register(mcp_registry *reg, const sb_options *opt);
 int capture_tools_register(mcp_registry *reg, const sb_options *opt);
+int cdr_tools_register(mcp_registry *reg, const sb_options *opt);
 
 #endif
