@@ -103,6 +103,13 @@ long cxh_sim_send(cxh_sim *s, const char *method, const char *path, const char *
     return http(s, method, path, json, NULL);
 }
 
+json_t *cxh_sim_post(cxh_sim *s, const char *path, const char *json)
+{
+    json_t *j = NULL;
+    http(s, "POST", path, json, &j);
+    return j;
+}
+
 long cxh_fault(cxh_sim *s, const char *kind, int count, const char *extra)
 {
     char b[512];

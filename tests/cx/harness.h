@@ -29,6 +29,8 @@ void cxh_sim_stop(cxh_sim *s);
 json_t *cxh_sim_get(cxh_sim *s, const char *path);
 /* POST/DELETE a control path with a JSON body (may be NULL); returns the status. */
 long cxh_sim_send(cxh_sim *s, const char *method, const char *path, const char *json);
+/* POST a control path and parse the answer (new reference or NULL). */
+json_t *cxh_sim_post(cxh_sim *s, const char *path, const char *json);
 /* A fault: kind ("401", "429", "markdown", ...), count, extra JSON members (may be NULL). */
 long cxh_fault(cxh_sim *s, const char *kind, int count, const char *extra_members);
 void cxh_clear_log(cxh_sim *s);
