@@ -88,14 +88,18 @@ int cxs_parse_time(const char *s, size_t len, bool end_of_day, int64_t *out)
 void cxs_json_str(sb_buf *out, const char *s)
 {
     sb_buf_putc(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20)
+            continue;
+        sb_buf_append(out, run, (size_t)(p - run)); /* the plain run so far, in one copy */
         if (*p == '"' || *p == '\\')
             sb_buf_printf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            sb_buf_printf(out, "\\u%04x", *p);
         else
-            sb_buf_putc(out, (char)*p);
+            sb_buf_printf(out, "\\u%04x", *p);
+        run = p + 1;
     }
+    sb_buf_append(out, run, (size_t)(p - run));
     sb_buf_putc(out, '"');
 }
 
@@ -218,12 +222,25 @@ void cxs_field_json(const cxs_cdr *c, int idx, sb_buf *out)
     double num;
     char buf[24];
     ftype t = field_value(c, idx, &s, &num, buf);
-    if (t == T_STR || t == T_DT)
+    if (t == T_STR || t == T_DT) {
         cxs_json_str(out, s);
-    else if (t == T_INT)
-        sb_buf_printf(out, "%lld", (long long)num);
-    else
+    } else if (t == T_INT) {
+        char tmp[24];
+        int n = 0;
+        long long v = (long long)num;
+        bool neg = v < 0;
+        unsigned long long u = neg ? 0ull - (unsigned long long)v : (unsigned long long)v;
+        do
+            tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
+        while ((u /= 10) && n < 22);
+        if (neg)
+            tmp[sizeof tmp - 1 - n++] = '-';
+        sb_buf_append(out, tmp + sizeof tmp - n, (size_t)n);
+    } else if (num == 0) {
+        sb_buf_putc(out, '0');
+    } else {
         sb_buf_printf(out, "%.10g", num);
+    }
 }
 
 /* ---- POST cdr ---- */

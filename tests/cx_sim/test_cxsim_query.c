@@ -83,6 +83,10 @@ static void test_cdr_errors(void **state)
     assert_int_equal(run("{\"field\":[\"nope\"],\"where\":{\"rules\":[" DAY_RULES("2026-02-27") "]}}", &j), 400);
     assert_non_null(strstr(json_string_value(json_object_get(j, "error")), "nope"));
     json_decref(j);
+    /* hostile names come back escaped in valid JSON (run() parses the answer) */
+    assert_int_equal(run("{\"field\":[\"a\\\"b\\n\\u0001\\\\\"],\"where\":{\"rules\":[" DAY_RULES("2026-02-27") "]}}", &j), 400);
+    assert_non_null(strstr(json_string_value(json_object_get(j, "error")), "a\"b\n\001\\"));
+    json_decref(j);
     assert_int_equal(run("{\"where\":{\"rules\":[{\"field\":\"dt\",\"condition\":\">=\",\"data\":\"yesterday\"}]}}", &j), 400);
     json_decref(j);
     assert_int_equal(run("{\"where\":{\"rules\":[" DAY_RULES("2026-02-27") ",{\"field\":\"duration\","
