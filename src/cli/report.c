@@ -4,7 +4,8 @@
  *
  * The CDR engine from the command line. Given a FILE the report is computed while the file
  * streams by (no import, memory independent of the file size); --store reads the CDR store
- * (--store PATH among the global options picks it; default the XDG data directory);
+ * (`--store PATH` is the global option naming it, so `report --store PATH` reports from
+ * that store; a bare `--store` last means the default XDG data directory store);
  * --import FILE loads the file into the store first and reports from the store. A progress bar
  * goes to stderr when it is a terminal (or with --progress). --anomalies adds the detectors'
  * findings. */
@@ -70,8 +71,12 @@ static int parse_time_opt(const char *s, bool end, int64_t *out)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, report_args *a)
+static int parse_args(int argc, char **argv, const sb_options *opt, report_args *a)
 {
+    if (opt && opt->store_path && opt->store_path[0] == '-') {
+        fprintf(stderr, "report: --store takes the store's path (write --store=PATH, or put a bare --store last)\n");
+        return 2;
+    }
     memset(a, 0, sizeof *a);
     cdr_filter_init(&a->f);
     for (int i = 1; i < argc; i++) {
@@ -106,6 +111,8 @@ static int parse_args(int argc, char **argv, report_args *a)
         else return usage();
 #undef VAL
     }
+    if (!a->file && opt && opt->store_path)
+        a->store = true; /* `report --store PATH`: the global option took PATH */
     if ((!a->file && !a->store) || (a->import && !a->file))
         return usage();
     if (parse_time_opt(a->from, false, &a->f.from_ms) < 0 || parse_time_opt(a->to, true, &a->f.to_ms) < 0)
@@ -224,7 +231,7 @@ static void print_findings(cdr_detector *det)
 int cli_report(int argc, char **argv, const sb_options *opt)
 {
     report_args a;
-    int rc = parse_args(argc, argv, &a);
+    int rc = parse_args(argc, argv, opt, &a);
     if (rc)
         return rc;
     both b = {cdr_report_new(&a.f, &a.ro), a.anomalies ? cdr_detector_new(NULL, &a.f) : NULL};
