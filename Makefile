@@ -13,7 +13,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEB_PACKAGES := build-essential cmake pkg-config git ca-certificates \
   libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 \
   libpcap-dev libssl-dev libcmocka-dev valgrind clang libclang-rt-14-dev \
-  sip-tester tshark sngrep tcpdump iproute2 wrk procps
+  sip-tester tshark sngrep tcpdump iproute2 wrk procps jq
 
 .PHONY: all build deps test unit asan e2e fuzz-replay fuzz demo bench clean
 
