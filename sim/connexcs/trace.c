@@ -147,6 +147,42 @@ static void build_flow(const cxs_cdr *c, flow *f)
 
 /* ---- rendering ---- */
 
+/* The Via branch of a message's transaction: responses share their request's; an ACK for a
+ * failure (or the 407) belongs to the INVITE transaction, an ACK for a 200 is its own. */
+static unsigned long long branch_of(const cxs_cdr *c, const sip_ev *e, uint64_t h)
+{
+    const char *m = e->cseq_method;
+    bool ack = !strcmp(m, "ACK");
+    bool auth_ack = ack && e->leg == 0 && (c->flags & CXS_F_AUTH) && e->cseq == 1;
+    if (ack && (c->sip_code != 200 || auth_ack))
+        m = "INVITE";
+    uint64_t x = (h >> 8) + (uint64_t)e->cseq * 7919u;
+    for (; *m; m++)
+        x = x * 31 + (unsigned char)*m;
+    return (unsigned long long)(cxs_mix(x) & 0xffffffffull);
+}
+
+/* The SIP user a customer authenticates with. */
+static const char *digest_user(const cxs_cdr *c)
+{
+    const cxs_customer *cu = cxs_customer_by_id(c->customer_id);
+    return cu && cu->sip_users[0] ? cu->sip_users[0] : c->source_cli;
+}
+
+/* The software that sent the message. */
+static const char *agent_of(const cxs_cdr *c, const sip_ev *e)
+{
+    bool from_far = e->leg == 0 ? e->up : !e->up;
+    return !from_far ? "ConnexCS" : e->leg == 0 ? c->user_agent : "Carrier SBC 4.2";
+}
+
+/* Whether the message belongs to a transaction the callee side started: a request sent
+ * towards the caller, or a response sent towards the callee. */
+static bool reversed(const sip_ev *e)
+{
+    return e->code ? e->up : !e->up;
+}
+
 typedef struct ends {
     const char *src_ip, *dst_ip;
     int src_port, dst_port;
@@ -193,30 +229,35 @@ static void render_msg(const cxs_cdr *c, const sip_ev *e, int idx, sb_buf *b)
     const char *caller_host = e->leg == 0 ? (nat ? "192.168.1.20" : c->src_ip) : CXS_SWITCH_IP;
     const char *callee_host = e->leg == 0 ? CXS_SWITCH_IP : carrier_ip(c);
     uint64_t h = cxs_mix(c->pos * 131ull + (uint64_t)e->leg);
+    bool rev = reversed(e); /* a transaction the callee started (BYE from downstream) */
     if (!e->code)
-        sb_buf_printf(b, "%s sip:%s@%s SIP/2.0\r\n", e->method, to_user, callee_host);
+        sb_buf_printf(b, "%s sip:%s@%s SIP/2.0\r\n", e->method, rev ? from_user : to_user,
+                      rev ? caller_host : callee_host);
     else
         sb_buf_printf(b, "SIP/2.0 %d %s\r\n", e->code, reason(e->code));
     /* Via names the side that sent the request */
     const char *via_host = e->leg == 0 ? (nat ? "192.168.1.20" : c->src_ip) : CXS_SWITCH_IP;
     int via_port = e->leg == 0 ? (nat ? 5060 : c->src_port) : 5060;
-    bool caller_req = e->code ? !e->up : e->up; /* responses carry the request's Via */
-    if (!caller_req) { /* a request from the callee side (BYE downstream) */
+    if (rev) { /* responses carry the request's Via */
         via_host = e->leg == 0 ? CXS_SWITCH_IP : carrier_ip(c);
         via_port = 5060;
     }
     sb_buf_printf(b, "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%08llx%s\r\n", via_host, via_port,
-                  (unsigned long long)((h >> 8) + (uint64_t)e->cseq * 7 + (e->method && !strcmp(e->method, "ACK") ? 3 : 0)) & 0xffffffffull,
-                  nat && !e->code ? ";rport" : "");
+                  branch_of(c, e, h), nat && !e->code ? ";rport" : "");
     if (!e->code)
         sb_buf_puts(b, "Max-Forwards: 70\r\n");
-    sb_buf_printf(b, "From: <sip:%s@%s>;tag=%06llx\r\n", from_user, caller_host,
-                  (unsigned long long)(h & 0xffffff));
+    unsigned long long ftag = h & 0xffffff, ttag = (h >> 24) & 0xffffff;
     bool to_tag = e->code > 100 || (e->method && strcmp(e->method, "INVITE") != 0 &&
                                     strcmp(e->method, "CANCEL") != 0);
-    sb_buf_printf(b, "To: <sip:%s@%s>", to_user, callee_host);
-    if (to_tag)
-        sb_buf_printf(b, ";tag=%06llx", (unsigned long long)((h >> 24) & 0xffffff));
+    if (rev) {
+        sb_buf_printf(b, "From: <sip:%s@%s>;tag=%06llx\r\nTo: <sip:%s@%s>;tag=%06llx", to_user,
+                      callee_host, ttag, from_user, caller_host, ftag);
+    } else {
+        sb_buf_printf(b, "From: <sip:%s@%s>;tag=%06llx\r\nTo: <sip:%s@%s>", from_user,
+                      caller_host, ftag, to_user, callee_host);
+        if (to_tag)
+            sb_buf_printf(b, ";tag=%06llx", ttag);
+    }
     sb_buf_printf(b, "\r\nCall-ID: %s\r\nCSeq: %d %s\r\n", callid, e->cseq, e->cseq_method);
     bool invite_like = (e->method && !strcmp(e->method, "INVITE")) ||
                        (e->code >= 180 && e->code < 300 && !strcmp(e->cseq_method, "INVITE"));
@@ -228,7 +269,7 @@ static void render_msg(const cxs_cdr *c, const sip_ev *e, int idx, sb_buf *b)
     if (e->auth)
         sb_buf_printf(b, "Proxy-Authorization: Digest username=\"%s\", realm=\"sim.connexcs.net\", "
                          "nonce=\"%08llx\", uri=\"sip:%s@%s\", response=\"%016llx\", algorithm=MD5\r\n",
-                      c->source_cli, (unsigned long long)(h >> 32), to_user, callee_host,
+                      digest_user(c), (unsigned long long)(h >> 32), to_user, callee_host,
                       (unsigned long long)cxs_mix(h));
     if (e->code == 407)
         sb_buf_printf(b, "Proxy-Authenticate: Digest realm=\"sim.connexcs.net\", nonce=\"%08llx\", "
@@ -240,11 +281,8 @@ static void render_msg(const cxs_cdr *c, const sip_ev *e, int idx, sb_buf *b)
             sb_buf_puts(b, "X-CX-NAT: true\r\nX-NAT-IDX: 1\r\n");
         sb_buf_printf(b, "X-Orig-IP: %s\r\n", c->src_ip);
     }
-    if (e->leg == 0 && (!e->code || e->up))
-        sb_buf_printf(b, "User-Agent: %s\r\n", c->user_agent);
-    else
-        sb_buf_puts(b, e->leg == 0 ? "Server: ConnexCS\r\n"
-                                   : e->up ? "User-Agent: ConnexCS\r\n" : "Server: Carrier SBC 4.2\r\n");
+    /* the sender names itself: User-Agent on requests, Server on responses */
+    sb_buf_printf(b, "%s: %s\r\n", e->code ? "Server" : "User-Agent", agent_of(c, e));
     sb_buf parts;
     sb_buf_init(&parts, 2048);
     if (e->sdp) {
@@ -301,7 +339,10 @@ json_t *cxs_trace_json(const cxs_world *w, const cxs_cdr *c)
         render_msg(c, e, i, &b);
         const char *to_user = e->leg == 0 ? c->source_dest_number : c->dest_number;
         char ruri[96] = "";
-        if (!e->code)
+        if (!e->code && reversed(e))
+            snprintf(ruri, sizeof ruri, "sip:%s@%s", e->leg == 0 ? c->source_cli : c->dest_cli,
+                     e->leg == 0 ? c->src_ip : CXS_SWITCH_IP);
+        else if (!e->code)
             snprintf(ruri, sizeof ruri, "sip:%s@%s", to_user,
                      e->leg == 0 ? CXS_SWITCH_IP : carrier_ip(c));
         json_t *m = json_object();
@@ -315,8 +356,7 @@ json_t *cxs_trace_json(const cxs_world *w, const cxs_cdr *c)
         json_object_set_new(m, "ruri_user", json_string(e->code ? "" : to_user));
         json_object_set_new(m, "from_user", json_string(e->leg == 0 ? c->source_cli : c->dest_cli));
         json_object_set_new(m, "to_user", json_string(to_user));
-        json_object_set_new(m, "user_agent", json_string(e->leg == 0 && (!e->code || e->up)
-                                                             ? c->user_agent : "ConnexCS"));
+        json_object_set_new(m, "user_agent", json_string(agent_of(c, e)));
         json_object_set_new(m, "source_ip", json_string(en.src_ip));
         json_object_set_new(m, "source_port", json_integer(en.src_port));
         json_object_set_new(m, "destination_ip", json_string(en.dst_ip));
