@@ -67,9 +67,10 @@ typedef struct period {
     const char *scope;
 } period;
 
-static int make_period(const sb_tz *tz, const char *scope, const char *date, period *p, char *err, size_t errsz)
+static int make_period(const sb_tz *tz, int64_t now, const char *scope, const char *date, period *p, char *err,
+                       size_t errsz)
 {
-    int64_t now = (int64_t)time(NULL), s, e;
+    int64_t s, e;
     int y, m, d;
     p->scope = scope;
     p->date[0] = 0;
@@ -87,8 +88,8 @@ static int make_period(const sb_tz *tz, const char *scope, const char *date, per
         sb_tz_local_date(tz, now, &y, &m, &d);
     }
     snprintf(p->date, sizeof p->date, "%04u-%02u-%02u", (unsigned)y % 10000, (unsigned)m % 13, (unsigned)d % 32);
-    if (sb_tz_day_window(tz, y, m, d, &s, &e) < 0) {
-        snprintf(err, errsz, "cannot build the day window for %s", p->date);
+    if (sb_tz_day_window(tz, y, m, d, &s, &e) < 0 || e <= s) {
+        snprintf(err, errsz, "%s does not exist in %s (the zone skipped that day)", p->date, sb_tz_name(tz));
         return -1;
     }
     if (strcmp(scope, "all_recent") == 0) {
@@ -378,7 +379,7 @@ static void h_get_call_history(mcp_call *call, const json_t *args)
     period p;
     json_t *rows = json_array();
     long total;
-    if (make_period(tz, scope ? scope : "today", date, &p, err, sizeof err) < 0) {
+    if (make_period(tz, tcx_now(&c), scope ? scope : "today", date, &p, err, sizeof err) < 0) {
         tcx_failf(&c, "%s", err);
         goto out;
     }

@@ -338,7 +338,7 @@ static void h_get_active_calls(mcp_call *call, const json_t *args)
         int64_t est, now;
         long long dur = -1;
         if (sb_parse_iso_utc(tcx_s(a, "EstablishedAt"), &est) == 0 &&
-            (sb_parse_iso_utc(tcx_s(a, "ServerNow"), &now) == 0 || (now = (int64_t)time(NULL), 1)))
+            (sb_parse_iso_utc(tcx_s(a, "ServerNow"), &now) == 0 || (now = tcx_now(&c), 1)))
             dur = now >= est ? (long long)(now - est) : 0;
         if (dur >= 0)
             json_object_set_new(o, "durationSeconds", json_integer(dur));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "tools/tools.h"
 #include "util/log.h"
@@ -219,6 +220,11 @@ void tcx_finish(tcx_ctx *c, json_t *structured, const char *fmt, ...)
     va_end(ap);
     tcx_redact(structured);
     mcp_call_structured(c->call, structured);
+}
+
+int64_t tcx_now(const tcx_ctx *c)
+{
+    return c->fam->fixed_now ? c->fam->fixed_now : (int64_t)time(NULL);
 }
 
 char *tcx_lower_trim(const char *s)
@@ -442,6 +448,12 @@ int tcx_tools_register_ex(mcp_registry *reg, const sb_options *opt, tcx_family *
         return -1;
     }
     f->global_writes = (opt && opt->allow_writes) || env_writes();
+    const char *fixed = getenv("TCX_TEST_NOW");
+    if (fixed && sb_parse_iso_utc(fixed, &f->fixed_now) < 0) {
+        sb_error("tcx", "TCX_TEST_NOW must be an ISO 8601 date-time");
+        family_free(f);
+        return -1;
+    }
     f->cfg = cfg;
     f->npbx = (size_t)n;
     if (open_pbxs(f) < 0 || build_table(f) < 0 || mcp_registry_add_table(reg, f->table, f) < 0) {

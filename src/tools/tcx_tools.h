@@ -23,6 +23,7 @@ typedef struct tcx_family {
     const sb_phone_country **country;      /* default dialling plan, may be NULL */
     bool writes;                           /* write tools registered */
     bool global_writes;                    /* --allow-writes or TCX_ALLOW_WRITES */
+    int64_t fixed_now;                     /* TCX_TEST_NOW (tests of "today"), 0 = the clock */
     mcp_tool_def *table;                   /* built at registration */
     mcp_param **param_copies;              /* per row when a `pbx` argument was added */
     const char **pbx_names;                /* NULL-terminated enum of the pbx argument */
@@ -72,6 +73,9 @@ const char *tcx_s(const json_t *obj, const char *key);
 json_t *tcx_result(tcx_ctx *c);
 /* Sets structuredContent and the text summary; steals structured. */
 void tcx_finish(tcx_ctx *c, json_t *structured, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The current time in UTC seconds (the clock, or TCX_TEST_NOW for tests). */
+int64_t tcx_now(const tcx_ctx *c);
 
 /* Lower-cased trimmed copy (ASCII), free() it. */
 char *tcx_lower_trim(const char *s);

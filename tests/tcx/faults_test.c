@@ -334,6 +334,37 @@ static void test_row_cap_scan_limit_timeout_health(void **state)
     th_sim_send(&g_sim, "DELETE", "fault", NULL);
 }
 
+/* "today" on DST change days (the clock fixed by TCX_TEST_NOW) and the last 24 hours. */
+static void expect_today(const char *now, const char *zone, const char *args, const char *from, const char *to)
+{
+    setenv("TCX_TEST_NOW", now, 1);
+    setenv("TCX_TIMEZONE", zone, 1);
+    mcp_server *srv = th_server(NULL);
+    json_t *r = call_ok(srv, "get_call_history", args);
+    assert_string_equal(json_string_value(th_at(r, "structuredContent/window/periodFrom")), from);
+    assert_string_equal(json_string_value(th_at(r, "structuredContent/window/periodTo")), to);
+    json_decref(r);
+    mcp_server_free(srv, 2000);
+}
+
+static void test_today_on_dst_days(void **state)
+{
+    (void)state;
+    reset();
+    expect_today("2026-03-29T12:00:00Z", "Europe/Berlin", "{}", "2026-03-28T23:00:00Z", "2026-03-29T21:59:59Z");
+    expect_today("2026-03-28T23:30:00Z", "Europe/Berlin", "{}", "2026-03-28T23:00:00Z", "2026-03-29T21:59:59Z");
+    expect_today("2026-10-25T22:30:00Z", "Europe/Berlin", "{\"scope\":\"today\"}", "2026-10-24T22:00:00Z",
+                 "2026-10-25T22:59:59Z");
+    expect_today("2026-03-08T12:00:00Z", "America/New_York", "{}", "2026-03-08T05:00:00Z", "2026-03-09T03:59:59Z");
+    expect_today("2026-11-02T04:30:00Z", "America/New_York", "{}", "2026-11-01T04:00:00Z", "2026-11-02T04:59:59Z");
+    expect_today("2026-06-15T10:00:00Z", "Europe/Berlin", "{\"scope\":\"last_24_hours\"}", "2026-06-14T10:00:00Z",
+                 "2026-06-15T10:00:00Z");
+    expect_today("2026-06-15T10:00:00Z", "Europe/Berlin", "{\"scope\":\"all_recent\"}", "2026-06-11T22:00:00Z",
+                 "2026-06-15T21:59:59Z");
+    unsetenv("TCX_TEST_NOW");
+    th_env(&g_sim);
+}
+
 /* ---- sessions: cancellation and elicitation ------------------------------------------------ */
 
 typedef struct outbox {
@@ -548,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_status_errors),
         cmocka_unit_test(test_bad_credentials_and_transport),
         cmocka_unit_test(test_row_cap_scan_limit_timeout_health),
+        cmocka_unit_test(test_today_on_dst_days),
         cmocka_unit_test(test_cancel_slow_upstream),
         cmocka_unit_test(test_elicitation_confirms),
         cmocka_unit_test(test_multi_pbx),

@@ -64,6 +64,21 @@ static void test_gap_at_midnight(void **state)
     expect_window("America/Havana", "2026-03-08", "2026-03-08T05:00:00Z", "2026-03-09T04:00:00Z", 23);
 }
 
+/* Samoa skipped 2011-12-30 entirely: that local day is empty, the next one is whole. */
+static void test_skipped_day(void **state)
+{
+    (void)state;
+    char err[200];
+    sb_tz *tz = sb_tz_open("Pacific/Apia", err, sizeof err);
+    assert_non_null(tz);
+    int64_t s, e;
+    assert_int_equal(sb_tz_day_window(tz, 2011, 12, 30, &s, &e), 0);
+    assert_true(s == e);
+    assert_int_equal(sb_tz_day_window(tz, 2011, 12, 31, &s, &e), 0);
+    assert_int_equal((int)(e - s), 86400);
+    sb_tz_free(tz);
+}
+
 static void test_utc_and_bad_names(void **state)
 {
     (void)state;
@@ -147,6 +162,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_berlin_dst_days),     cmocka_unit_test(test_new_york_dst_days),
         cmocka_unit_test(test_footer_rule_future),  cmocka_unit_test(test_gap_at_midnight),
+        cmocka_unit_test(test_skipped_day),
         cmocka_unit_test(test_utc_and_bad_names),   cmocka_unit_test(test_truncated_files_rejected),
         cmocka_unit_test(test_offsets_match_libc),
     };
