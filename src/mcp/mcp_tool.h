@@ -70,6 +70,10 @@ enum {
     MCP_TOOL_WRITE = 1u << 0,
     /* Not listed in tools/list (aliases kept for compatibility); still callable. */
     MCP_TOOL_HIDDEN = 1u << 1,
+    /* (core addition) Pure and bounded: no I/O, no waiting, microseconds (a table lookup,
+     * formatting). Runs on the thread that read the request instead of hopping to the worker
+     * pool, which saves a thread wake-up per call. Never set it on a tool that may block. */
+    MCP_TOOL_INLINE = 1u << 2,
 };
 
 /* A handler: args is a JSON object that passed validation, defaults filled in (borrowed). */

@@ -271,6 +271,11 @@ static int start_call(mcp_session *s, mcp_call *c, json_t *id, json_t *params, v
     s->inflight = c;
     s->n_inflight++;
     pthread_mutex_unlock(&s->lock);
+    if (c->tool && (c->tool->flags & MCP_TOOL_INLINE)) {
+        mcp_call_run(c); /* pure and bounded: answered on this thread */
+        mcp_session_finish_call(s, c);
+        return ASYNC;
+    }
     if (mcp_server_submit(s->srv, c) < 0) {
         c->rpc_error = -32603;
         c->rpc_message = strdup(mcp_server_stopping(s->srv)

@@ -239,7 +239,7 @@ static const char schema_2020_12_json[] =
 #define RO (MCP_ANN_READ_ONLY | MCP_ANN_IDEMPOTENT)
 static const mcp_tool_def fixture_tools[] = {
     {.name = "echo", .description = "Echo the message back (benchmarks)", .params = echo_params,
-     .annotations = RO, .handler = echo},
+     .annotations = RO, .handler = echo, .flags = MCP_TOOL_INLINE},
     {.name = "slow", .description = "Sleeps, reporting progress; honours cancellation (tests)",
      .params = slow_params, .annotations = RO, .handler = slow},
     {.name = "test_simple_text", .description = "Returns a simple text response",

@@ -216,7 +216,8 @@ static const mcp_tool_def sip_explain_tools[] = {
      .params = explain_params,
      .annotations = MCP_ANN_READ_ONLY | MCP_ANN_IDEMPOTENT,
      .output_schema = explain_output,
-     .handler = explain},
+     .handler = explain,
+     .flags = MCP_TOOL_INLINE},
     {0},
 };
 

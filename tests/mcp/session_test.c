@@ -96,7 +96,7 @@ static void ask(mcp_call *call, const json_t *args)
 static void quick(mcp_call *call, const json_t *args) { mcp_call_text(call, "q"); }
 
 static const mcp_tool_def tools[] = {
-    {.name = "t1", .description = "quick", .handler = quick},
+    {.name = "t1", .description = "quick", .handler = quick, .flags = MCP_TOOL_INLINE},
     {.name = "t2", .description = "quick", .handler = quick},
     {.name = "t3", .description = "quick", .handler = quick},
     {.name = "slow", .description = "slow", .handler = slow},
@@ -313,6 +313,18 @@ static void *answerer(void *arg)
     return NULL;
 }
 
+static void test_inline_is_synchronous(void **state)
+{
+    fixture *f = setup_fx(false, 0);
+    init(f, "2025-11-25", "{}");
+    size_t n = json_array_size(f->c.msgs);
+    feed(f, "{\"jsonrpc\":\"2.0\",\"id\":\"i\",\"method\":\"tools/call\",\"params\":{\"name\":\"t1\"}}");
+    /* answered before mcp_session_handle returned: no worker hop */
+    assert_int_equal(json_array_size(f->c.msgs), n + 1);
+    assert_int_equal(mcp_session_in_flight(f->s), 0);
+    teardown_fx(f);
+}
+
 static void test_elicitation(void **state)
 {
     fixture *f = setup_fx(false, 0);
@@ -387,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_pagination),
         cmocka_unit_test(test_workers_cancel_duplicates),
+        cmocka_unit_test(test_inline_is_synchronous),
         cmocka_unit_test(test_elicitation),
         cmocka_unit_test(test_scopes_and_writes),
         cmocka_unit_test(test_stateless_and_close),
