@@ -18,7 +18,8 @@ enum { PARSE_DONE, PARSE_MORE };
 
 struct cdr_csv {
     char sep;
-    bool sep_known, bom_checked, skipping, skip_in_quote;
+    bool sep_known, bom_checked, skipping;
+    int skip_state;         /* SK_* while skipping an over-long row */
     size_t max_row, max_fields;
     cdr_csv_row_fn fn;
     void *ud;
@@ -204,6 +205,24 @@ static const char *quoted(cdr_csv *c, const char *p, const char *end, row *rw, c
     }
 }
 
+/* A row with broken quoting (a quote inside an unquoted field, or text after a closing
+ * quote) ends at the next newline after the offending byte at `bad`: the same rule the skip
+ * state machine follows, so where such a row ends never depends on how the input was cut. */
+static int bad_quote_row(const char *p, const char *bad, const char *end, bool final, row *rw)
+{
+    uint64_t nl = 0;
+    for (const char *x = p; (x = memchr(x, '\n', (size_t)(bad - x))); x++)
+        nl++; /* newlines inside earlier quoted fields */
+    const char *e = memchr(bad, '\n', (size_t)(end - bad));
+    if (!e && !final)
+        return PARSE_MORE;
+    rw->status = CDR_CSV_BAD_QUOTE;
+    rw->nf = 0;
+    rw->newlines = nl + (e ? 1 : 0);
+    rw->consumed = e ? (size_t)(e + 1 - p) : (size_t)(end - p);
+    return PARSE_DONE;
+}
+
 /* Parses one row at p[0..end). final = no more input will come. */
 static int parse_row(cdr_csv *c, const char *p, const char *end, bool final, row *rw)
 {
@@ -228,7 +247,7 @@ static int parse_row(cdr_csv *c, const char *p, const char *end, bool final, row
                 return PARSE_MORE; /* the next byte may be '"' (an escape) */
             if (after < end && (unsigned char)*after != (unsigned char)c->sep && *after != '\n' &&
                 *after != '\r')
-                rw->status = CDR_CSV_BAD_QUOTE;
+                return bad_quote_row(p, after, end, final, rw);
             s = after;
             while (s < end && (unsigned char)*s != (unsigned char)c->sep && *s != '\n') s++;
         } else {
@@ -236,7 +255,8 @@ static int parse_row(cdr_csv *c, const char *p, const char *end, bool final, row
             for (;;) {
                 u = skip_plain(c, u, ue);
                 if (u < ue && c->special[*u] == 2) { rw->check_utf8 = true; u++; continue; }
-                if (u < ue && *u == '"') { rw->status = CDR_CSV_BAD_QUOTE; u++; continue; }
+                if (u < ue && *u == '"')
+                    return bad_quote_row(p, (const char *)u, end, final, rw);
                 if (u < ue && *u == '\r' && !(u + 1 < ue && u[1] == '\n') && u + 1 < ue) { u++; continue; }
                 break;
             }
@@ -287,47 +307,77 @@ static int emit(cdr_csv *c, const row *rw)
     return c->fn(c->ud, c->fields, rw->nf, line, CDR_CSV_OK);
 }
 
-/* Skip mode: consumes bytes up to the end of the over-long row. Returns bytes consumed and
- * clears skipping when the row ended. */
+/* Skip mode: a state machine that follows the parser's rules (field start, unquoted,
+ * quoted, quote seen inside quotes, after a closing quote, broken) without keeping the bytes,
+ * to find where an over-long row really ends. Returns bytes consumed; clears skipping at the
+ * row's end. Long runs are crossed with memchr / skip_plain, so a 1 GB line costs little. */
+enum { SK_START, SK_UNQ, SK_Q, SK_QQ, SK_AFTER, SK_BAD };
+
 static size_t skip(cdr_csv *c, const char *p, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        const char *q = memchr(p + i, '"', n - i);
-        const char *nl = c->skip_in_quote ? NULL : memchr(p + i, '\n', (size_t)((q ? q : p + n) - (p + i)));
-        if (nl) { /* the row ends before the next quote */
+    const char *s = p, *end = p + n;
+    while (s < end) {
+        if (c->skip_state == SK_Q) {
+            const char *q = memchr(s, '"', (size_t)(end - s));
+            const char *stop = q ? q : end;
+            for (const char *x = s; (x = memchr(x, '\n', (size_t)(stop - x))); x++)
+                c->line++;
+            if (!q)
+                return n;
+            c->skip_state = SK_QQ;
+            s = q + 1;
+            continue;
+        }
+        if (c->skip_state == SK_BAD) {
+            const char *e = memchr(s, '\n', (size_t)(end - s));
+            if (!e)
+                return n;
+            s = e; /* handled as the row end below */
+        } else if (c->skip_state == SK_UNQ || c->skip_state == SK_AFTER) {
+            s = (const char *)skip_plain(c, (const unsigned char *)s, (const unsigned char *)end);
+            if (s >= end)
+                return n;
+        }
+        char ch = *s++;
+        if (ch == '\n' && c->skip_state != SK_Q) {
             c->skipping = false;
             c->line++;
-            return (size_t)(nl - p) + 1;
+            return (size_t)(s - p);
         }
-        if (!q) {
-            if (c->skip_in_quote)
-                for (const char *x = p + i; (x = memchr(x, '\n', (size_t)(p + n - x))); x++)
-                    c->line++;
-            return n;
+        switch (c->skip_state) {
+        case SK_START:
+            c->skip_state = ch == '"' ? SK_Q : (unsigned char)ch == (unsigned char)c->sep ? SK_START : SK_UNQ;
+            break;
+        case SK_UNQ:
+            if ((unsigned char)ch == (unsigned char)c->sep) c->skip_state = SK_START;
+            else if (ch == '"') c->skip_state = SK_BAD;
+            break;
+        case SK_QQ:
+            if (ch == '"') c->skip_state = SK_Q;
+            else if ((unsigned char)ch == (unsigned char)c->sep) c->skip_state = SK_START;
+            else if (ch == '\r') c->skip_state = SK_AFTER;
+            else c->skip_state = SK_BAD;
+            break;
+        case SK_AFTER:
+            if ((unsigned char)ch == (unsigned char)c->sep) c->skip_state = SK_START;
+            break;
+        default:
+            break;
         }
-        if (c->skip_in_quote)
-            for (const char *x = p + i; (x = memchr(x, '\n', (size_t)(q - x))); x++)
-                c->line++;
-        c->skip_in_quote = !c->skip_in_quote;
-        i = (size_t)(q - p) + 1;
     }
     return n;
 }
 
 static int start_skip(cdr_csv *c, const char *p, size_t n, uint64_t *consumed)
 {
-    /* quote parity of what we have seen of this row so far */
-    bool q = false;
-    uint64_t nl = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"') q = !q;
-        else if (p[i] == '\n') nl++;
-    }
+    if (!c->sep_known) /* an over-long first line: its start decides the separator */
+        detect_sep(c, p, n);
     c->skipping = true;
-    c->skip_in_quote = q;
+    c->skip_state = SK_START;
     c->skip_line = c->line + 1;
-    c->line += nl;
+    size_t used = skip(c, p, n); /* the row cannot end inside p: the parser found no end */
+    (void)used;
+    c->skipping = true;
     *consumed = n;
     return c->fn(c->ud, c->fields, 0, c->skip_line, CDR_CSV_TOO_LONG);
 }

@@ -842,7 +842,8 @@ const cdr_finding *cdr_detector_finish(cdr_detector *d, size_t *n)
         if (enabled(d, CDR_FIND_ROUND_DURATION))
             finish_rounds(d);
         summaries(d);
-        qsort(d->fs, d->n_fs, sizeof *d->fs, cmp_finding);
+        if (d->n_fs)
+            qsort(d->fs, d->n_fs, sizeof *d->fs, cmp_finding);
         d->truncated = d->zr.truncated || d->prefixes.truncated || d->carriers.truncated ||
                        d->bursts.truncated || d->hcb.truncated || d->rounds.truncated || d->dups.truncated;
     }
