@@ -95,6 +95,48 @@ static void h_list_departments(mcp_call *call, const json_t *args)
     json_decref(v);
 }
 
+/* The 3CX time zone id for the timeZone (IANA) or timeZoneId argument; *id = NULL when neither
+ * was given. False after answering with an error. */
+static bool zone_id(tcx_ctx *c, const json_t *args, char *buf, size_t n, const char **id)
+{
+    const char *tzid = json_string_value(json_object_get(args, "timeZoneId"));
+    const char *iana = json_string_value(json_object_get(args, "timeZone"));
+    *id = tzid;
+    if (!iana)
+        return true;
+    if (tzid) {
+        tcx_failf(c, "Give either timeZone (an IANA name) or timeZoneId (a 3CX id), not both.");
+        return false;
+    }
+    tcx_filter f;
+    tcx_filter_init(&f);
+    tcx_filter_raw(&f, "IanaName eq ");
+    tcx_filter_lit(&f, iana);
+    tcx_url u;
+    tcx_url_init(&u, "Defs/TimeZones");
+    tcx_url_filter(&u, &f);
+    tcx_filter_free(&f);
+    tcx_url_opt(&u, "$select", "Id,Name,IanaName");
+    json_t *v;
+    long cnt;
+    if (!tcx_list(c, &u, &v, &cnt))
+        return false;
+    json_t *row = json_array_get(v, 0);
+    if (!row) {
+        json_decref(v);
+        tcx_failf(c, "The PBX knows no time zone '%.64s' (use an IANA name such as Europe/Berlin).", iana);
+        return false;
+    }
+    json_t *jid = json_object_get(row, "Id");
+    if (json_is_integer(jid))
+        snprintf(buf, n, "%lld", (long long)json_integer_value(jid));
+    else
+        snprintf(buf, n, "%s", tcx_s(row, "Id"));
+    json_decref(v);
+    *id = buf;
+    return true;
+}
+
 static void h_create_department(mcp_call *call, const json_t *args)
 {
     tcx_ctx c;
@@ -102,7 +144,10 @@ static void h_create_department(mcp_call *call, const json_t *args)
         return;
     const char *name = json_string_value(json_object_get(args, "name"));
     const char *lang = json_string_value(json_object_get(args, "language"));
-    const char *tzid = json_string_value(json_object_get(args, "timeZoneId"));
+    const char *tzid;
+    char tzbuf[32];
+    if (!zone_id(&c, args, tzbuf, sizeof tzbuf, &tzid))
+        return;
     tcx_filter f;
     tcx_filter_init(&f);
     tcx_filter_raw(&f, "Name eq ");
@@ -159,13 +204,17 @@ static void h_update_department(mcp_call *call, const json_t *args)
         return;
     static const char *const map[][2] = {{"name", "Name"}, {"language", "Language"}, {"timeZoneId", "TimeZoneId"},
                                          {NULL, NULL}};
-    bool any = false;
+    bool any = json_object_get(args, "timeZone") != NULL;
     for (size_t i = 0; map[i][0]; i++)
         any = any || json_object_get(args, map[i][0]);
     if (!any) {
-        tcx_failf(&c, "Nothing to update: give at least one of name, language, timeZoneId.");
+        tcx_failf(&c, "Nothing to update: give at least one of name, language, timeZone, timeZoneId.");
         return;
     }
+    const char *tzid;
+    char tzbuf[32];
+    if (!zone_id(&c, args, tzbuf, sizeof tzbuf, &tzid))
+        return;
     long long id = json_integer_value(json_object_get(args, "id"));
     tcx_url u;
     tcx_url_init(&u, "Groups");
@@ -180,7 +229,7 @@ static void h_update_department(mcp_call *call, const json_t *args)
     sb_buf_printf(&sum, "Update department '%s' (Id %lld) on PBX '%s':", tcx_s(cur, "Name"), id, c.cfg->name);
     size_t n = 0;
     for (size_t i = 0; map[i][0]; i++) {
-        const char *nv = json_string_value(json_object_get(args, map[i][0]));
+        const char *nv = strcmp(map[i][0], "timeZoneId") == 0 ? tzid : json_string_value(json_object_get(args, map[i][0]));
         const char *ov = tcx_s(cur, map[i][1]);
         if (!nv || strcmp(nv, ov) == 0)
             continue;
@@ -438,8 +487,10 @@ static const mcp_param p_create_dept[] = {
      .description = "Department name."},
     {.name = "language", .type = MCP_T_STRING, .min_length = 2, .max_length = 8,
      .description = "Prompt language code, e.g. EN or DE."},
+    {.name = "timeZone", .type = MCP_T_STRING, .min_length = 1, .max_length = 64,
+     .description = "Time zone as an IANA name (e.g. Europe/Berlin); looked up in the PBX's Defs/TimeZones."},
     {.name = "timeZoneId", .type = MCP_T_STRING, .min_length = 1, .max_length = 8, .pattern = "^[0-9]+$",
-     .description = "3CX time zone id from Defs/TimeZones (e.g. \"51\"), not a Windows or IANA name."},
+     .description = "Or the 3CX time zone id from Defs/TimeZones (e.g. \"51\"), not a Windows name."},
     TCX_P_CONFIRM,
     {0}};
 static const mcp_param p_update_dept[] = {
@@ -447,8 +498,10 @@ static const mcp_param p_update_dept[] = {
      .description = "Department Id (from list_departments)."},
     {.name = "name", .type = MCP_T_STRING, .min_length = 1, .max_length = 100, .description = "New name."},
     {.name = "language", .type = MCP_T_STRING, .min_length = 2, .max_length = 8, .description = "New language code."},
+    {.name = "timeZone", .type = MCP_T_STRING, .min_length = 1, .max_length = 64,
+     .description = "New time zone as an IANA name (e.g. Europe/Berlin)."},
     {.name = "timeZoneId", .type = MCP_T_STRING, .min_length = 1, .max_length = 8, .pattern = "^[0-9]+$",
-     .description = "New 3CX time zone id."},
+     .description = "Or the new 3CX time zone id."},
     TCX_P_CONFIRM,
     {0}};
 static const mcp_param p_trunk[] = {

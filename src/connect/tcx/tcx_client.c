@@ -440,9 +440,18 @@ static void status_error(tcx_pbx *p, const char *method, const char *what, const
     else if (s == 405)
         set_error(e, TCX_E_BAD_REQUEST, s, "%s answered 405 for %s %s: this PBX version does not "
                   "support that operation", p->label, method, what);
-    else if (s >= 400 && s < 500)
-        set_error(e, TCX_E_BAD_REQUEST, s, "%s rejected %s %s (HTTP %ld)%s%s", p->label, method, what,
-                  s, sep, msg[0] ? msg : "");
+    else if (s >= 400 && s < 500) {
+        char hint[160] = "";
+        const char *t = e->odata_target[0] ? e->odata_target : "a value";
+        if (strstr(e->odata_code, "ALREADY_IN_USE") || strstr(e->odata_code, "DUPLICATE"))
+            snprintf(hint, sizeof hint, " - %s is already used by another entry; choose another", t);
+        else if (strstr(e->odata_code, "NOT_FOUND"))
+            snprintf(hint, sizeof hint, " - %s refers to something that does not exist", t);
+        else if (strstr(e->odata_code, "INVALID"))
+            snprintf(hint, sizeof hint, " - the PBX does not accept this %s", t);
+        set_error(e, TCX_E_BAD_REQUEST, s, "%s rejected %s %s (HTTP %ld)%s%s%s", p->label, method, what,
+                  s, sep, msg[0] ? msg : "", hint);
+    }
     else if (s == 504)
         set_error(e, TCX_E_SERVER, s, "%s answered 504 (gateway timeout) for %s %s: the query is too "
                   "large for the PBX; narrow it (a shorter period, fewer rows)", p->label, method, what);
