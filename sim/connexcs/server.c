@@ -4,6 +4,7 @@
 #include "server.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,10 @@ struct cxs_server {
     int64_t rl_second;
     long rl_count;
     pthread_mutex_t truth_mu; /* the first truth scan can take a second: not under mu */
-    json_t *truth;
-    volatile int stopping;
+    char *truth;              /* the truth document, serialised once */
+    atomic_int rtcp_array, nested_names; /* switchable at run time by /_sim/config */
+    atomic_long rate_limit;
+    atomic_int stopping;
 };
 
 /* ---- helpers ---- */
@@ -315,13 +318,14 @@ static void apply_post_fault(const fault *f, sb_http_response *resp)
 
 static bool rate_limited(cxs_server *s)
 {
-    if (s->opt.rate_limit <= 0)
+    long limit = s->rate_limit;
+    if (limit <= 0)
         return false;
     int64_t sec = now_ms() / 1000;
     pthread_mutex_lock(&s->mu);
     if (sec != s->rl_second)
         s->rl_second = sec, s->rl_count = 0;
-    bool over = ++s->rl_count > s->opt.rate_limit;
+    bool over = ++s->rl_count > limit;
     pthread_mutex_unlock(&s->mu);
     return over;
 }
@@ -390,8 +394,8 @@ static void ep_call_artefact(cxs_server *s, const sb_http_request *req, sb_http_
     }
     bool found = cxs_cdr_find(s->w, id, &c) == 0;
     if (kind == 0) {
-        send_json(resp, 200, found ? cxs_rtcp_json(s->w, &c, s->opt.rtcp_array)
-                                   : s->opt.rtcp_array ? json_array()
+        send_json(resp, 200, found ? cxs_rtcp_json(s->w, &c, s->rtcp_array)
+                                   : s->rtcp_array ? json_array()
                                    : json_pack("{s:[], s:{}}", "processed", "aggregate"));
         return;
     }
@@ -559,7 +563,7 @@ static void ep_docs(cxs_server *s, const sb_http_request *req, sb_http_response 
 static void ep_breakout(cxs_server *s, const sb_http_request *req, sb_http_response *resp)
 {
     resp->content_type = "application/json";
-    resp->status = cxs_breakout_query(s->w, walk_params, (void *)req, s->opt.nested_names,
+    resp->status = cxs_breakout_query(s->w, walk_params, (void *)req, s->nested_names,
                                       &resp->body);
 }
 
@@ -721,15 +725,15 @@ static void ctl_config(cxs_server *s, const sb_http_request *req, sb_http_respon
     json_t *rl = json_object_get(b, "rate_limit");
     pthread_mutex_lock(&s->mu);
     if (shape)
-        s->opt.rtcp_array = strcmp(shape, "array") == 0;
+        s->rtcp_array = strcmp(shape, "array") == 0;
     const char *names = json_string_value(json_object_get(b, "dest_names"));
     if (names)
-        s->opt.nested_names = strcmp(names, "nested") == 0;
+        s->nested_names = strcmp(names, "nested") == 0;
     if (json_is_integer(rl))
-        s->opt.rate_limit = (long)json_integer_value(rl);
-    json_t *cfg = json_pack("{s:s, s:s, s:I, s:I}", "rtcp_shape", s->opt.rtcp_array ? "array" : "object",
-                            "dest_names", s->opt.nested_names ? "nested" : "flat",
-                            "rate_limit", (json_int_t)s->opt.rate_limit, "access_ttl",
+        s->rate_limit = (long)json_integer_value(rl);
+    json_t *cfg = json_pack("{s:s, s:s, s:I, s:I}", "rtcp_shape", s->rtcp_array ? "array" : "object",
+                            "dest_names", s->nested_names ? "nested" : "flat",
+                            "rate_limit", (json_int_t)s->rate_limit, "access_ttl",
                             (json_int_t)s->opt.access_ttl);
     pthread_mutex_unlock(&s->mu);
     json_decref(b);
@@ -741,11 +745,15 @@ static void control(cxs_server *s, const sb_http_request *req, sb_http_response 
     const char *p = req->path + 6, *m = req->method;
     if (!strcmp(p, "truth") && !strcmp(m, "GET")) {
         pthread_mutex_lock(&s->truth_mu);
-        if (!s->truth)
-            s->truth = cxs_truth_json(s->w);
-        json_t *t = json_incref(s->truth);
+        if (!s->truth) {
+            json_t *t = cxs_truth_json(s->w);
+            s->truth = t ? json_dumps(t, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+            json_decref(t);
+        }
+        bool ok = s->truth && sb_buf_puts(&resp->body, s->truth) == 0;
         pthread_mutex_unlock(&s->truth_mu);
-        send_json(resp, t ? 200 : 500, t ? t : json_pack("{s:s}", "error", "out of memory"));
+        if (!ok)
+            send_error(resp, 500, "out of memory");
     } else if (!strcmp(p, "health")) {
         send_json(resp, 200, json_pack("{s:b, s:I}", "ok", 1, "cdrs",
                                        (json_int_t)cxs_world_total(s->w)));
@@ -863,12 +871,15 @@ cxs_server *cxs_server_new(cxs_world *w, cxs_docs *docs, const cxs_server_opts *
         s->opt.access_ttl = 900;
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->truth_mu, NULL);
+    atomic_init(&s->rtcp_array, o->rtcp_array);
+    atomic_init(&s->nested_names, o->nested_names);
+    atomic_init(&s->rate_limit, o->rate_limit);
     if (o->refresh_token && *o->refresh_token)
         cxs_auth_add_refresh(s->auth, o->refresh_token, (int64_t)time(NULL) + 30 * 86400);
     return s;
 }
 
-void cxs_server_stopping(cxs_server *s) { s->stopping = 1; }
+void cxs_server_stopping(cxs_server *s) { atomic_store(&s->stopping, 1); }
 
 void cxs_server_free(cxs_server *s)
 {
@@ -876,7 +887,7 @@ void cxs_server_free(cxs_server *s)
         return;
     log_clear(s);
     free(s->log);
-    json_decref(s->truth);
+    free(s->truth);
     cxs_auth_free(s->auth);
     cxs_docs_free(s->docs);
     cxs_world_free(s->w);

@@ -279,6 +279,28 @@ static void test_faults_and_log(void **state)
     json_decref(log);
 }
 
+static void test_rate_limit(void **state)
+{
+    (void)state;
+    json_decref(call_json("POST", "/_sim/config", NULL, "{\"rate_limit\":1}", 200));
+    cn_http_response r;
+    int limited = 0;
+    /* back-to-back requests: the second inside one second is over 1/s */
+    for (int i = 0; i < 20 && !limited; i++) {
+        long st = call("GET", "/api/cp/setup/account", BASIC, NULL, &r);
+        if (st == 429) {
+            limited++;
+            assert_int_equal(r.retry_after_s, 1);
+        } else {
+            assert_int_equal(st, 200);
+        }
+        cn_http_response_free(&r);
+    }
+    json_decref(call_json("POST", "/_sim/config", NULL, "{\"rate_limit\":0}", 200));
+    assert_true(limited >= 1);
+    json_decref(call_json("GET", "/api/cp/setup/account", BASIC, NULL, 200));
+}
+
 /* Runs the binary with args (stdout/stderr discarded); exit status, or -1 after 20 s. */
 static int run_status(const char *const *args)
 {
@@ -331,6 +353,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_auth_flow),
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_faults_and_log),
+        cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_command_line),
     };
     int rc = cmocka_run_group_tests(tests, start_sim, stop_sim);
