@@ -179,42 +179,9 @@ static char *put_uint(char *p, char *end, unsigned v)
 #define PUT_BEGIN(buf) char *p_ = (buf), *e_ = (buf) + sizeof(buf) - 1
 #define PUT_END(buf) (*p_ = '\0')
 
-/* Fills the derived fields (dest, rates, charges, Call-IDs) from the core ones. */
-static void finish(const cxs_world *w, cxs_cdr *c, uint64_t h)
+/* The Call-IDs of both legs and the internal callidb, all derived from the position. */
+static void make_ids(cxs_cdr *c, uint64_t h)
 {
-    const cxs_customer *cu = cxs_customer_by_id(c->customer_id);
-    const cxs_card *card = cu ? cxs_card_by_id(cu->card_id) : NULL;
-    cxs_rule rule;
-    c->customer_card = card ? card->id : "";
-    c->customer_currency = card ? card->currency : "USD";
-    c->dest = -1;
-    c->customer_rate = c->provider_rate = 0;
-    c->billed_customer = c->billed_provider = 0;
-    if (c->sip_code != 503 && c->sip_code != 580)
-        c->dest = cxs_card_match(card, c->dest_number, &rule);
-    if (c->dest >= 0) {
-        c->customer_rate = rule.cost;
-        c->billed_customer = billed(c->duration, rule.mcd, rule.pulse);
-    }
-    const cxs_provider *pv = cxs_provider_by_id(c->provider_id);
-    size_t nd;
-    const cxs_dest *dests = cxs_dests(&nd);
-    if (pv && c->dest >= 0) {
-        c->provider_card = pv->card_id;
-        c->provider_currency = pv->currency;
-        c->provider_rate = dests[c->dest].cost;
-        c->billed_provider = billed(c->duration, 0, 6);
-    } else {
-        c->provider_id = pv ? c->provider_id : 0;
-        c->provider_card = "";
-        c->provider_currency = "USD";
-    }
-    c->customer_charge = round4(c->customer_rate * c->billed_customer / 60.0);
-    c->provider_charge = round4(c->provider_rate * c->billed_provider / 60.0);
-    c->src_ip = c->src_ip ? c->src_ip : (cu ? cu->src_ip : "192.0.2.1");
-    c->user_agent = cu ? cu->user_agent : "unknown";
-    if (!c->src_port)
-        c->src_port = cu ? cu->src_port : 5060;
     {
         PUT_BEGIN(c->callid);
         p_ = put_hex(p_, e_, scramble(c->pos, KEY_A), 8);
@@ -251,6 +218,45 @@ static void finish(const cxs_world *w, cxs_cdr *c, uint64_t h)
         p_ = put_uint(p_, e_, (unsigned)(h % 97));
         PUT_END(c->callidb);
     }
+}
+
+/* Fills the derived fields (dest, rates, charges, Call-IDs) from the core ones. */
+static void finish(const cxs_world *w, cxs_cdr *c, uint64_t h)
+{
+    const cxs_customer *cu = cxs_customer_by_id(c->customer_id);
+    const cxs_card *card = cu ? cxs_card_by_id(cu->card_id) : NULL;
+    cxs_rule rule;
+    c->customer_card = card ? card->id : "";
+    c->customer_currency = card ? card->currency : "USD";
+    c->dest = -1;
+    c->customer_rate = c->provider_rate = 0;
+    c->billed_customer = c->billed_provider = 0;
+    if (c->sip_code != 503 && c->sip_code != 580)
+        c->dest = cxs_card_match(card, c->dest_number, &rule);
+    if (c->dest >= 0) {
+        c->customer_rate = rule.cost;
+        c->billed_customer = billed(c->duration, rule.mcd, rule.pulse);
+    }
+    const cxs_provider *pv = cxs_provider_by_id(c->provider_id);
+    size_t nd;
+    const cxs_dest *dests = cxs_dests(&nd);
+    if (pv && c->dest >= 0) {
+        c->provider_card = pv->card_id;
+        c->provider_currency = pv->currency;
+        c->provider_rate = dests[c->dest].cost;
+        c->billed_provider = billed(c->duration, 0, 6);
+    } else {
+        c->provider_id = pv ? c->provider_id : 0;
+        c->provider_card = "";
+        c->provider_currency = "USD";
+    }
+    c->customer_charge = round4(c->customer_rate * c->billed_customer / 60.0);
+    c->provider_charge = round4(c->provider_rate * c->billed_provider / 60.0);
+    c->src_ip = c->src_ip ? c->src_ip : (cu ? cu->src_ip : "192.0.2.1");
+    c->user_agent = cu ? cu->user_agent : "unknown";
+    if (!c->src_port)
+        c->src_port = cu ? cu->src_port : 5060;
+    make_ids(c, h);
     if (!c->source_dest_number[0]) {
         PUT_BEGIN(c->source_dest_number);
         p_ = put_str(p_, e_, cu ? cu->dial_prefix : "");
