@@ -376,6 +376,92 @@ static void test_auth(void **state)
     cxs_auth_free(a);
 }
 
+/* Mutated request bodies and random ag-grid parameters: every answer is a known status with a
+ * JSON body, never a crash (run under ASan in the sanitizer build). Deterministic seed. */
+static uint64_t g_rng = 0x1234567;
+static uint32_t rnd(void)
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (uint32_t)g_rng;
+}
+
+static void test_robust_cdr_bodies(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {
+        "{\"field\":[\"dt\",\"callid\",\"duration\"],\"where\":{\"rules\":[" DAY_RULES("2026-02-27")
+        ",{\"field\":\"customer_id\",\"condition\":\"=\",\"data\":1001}]},\"limit\":50,"
+        "\"order\":[{\"field\":\"duration\",\"direction\":\"DESC\"}]}",
+        "{\"where\":{\"rules\":[" DAY_RULES("2026-02-26") ",{\"field\":\"dest_number\",\"condition\":"
+        "\"like\",\"data\":\"%44_0%\"}]},\"limit\":5,\"offset\":3}",
+    };
+    char buf[1024];
+    for (int iter = 0; iter < 1500; iter++) {
+        const char *seed = seeds[iter % 2];
+        size_t n = strlen(seed);
+        memcpy(buf, seed, n + 1);
+        int edits = 1 + (int)(rnd() % 4);
+        for (int e = 0; e < edits; e++) {
+            size_t at = rnd() % n;
+            switch (rnd() % 4) {
+            case 0: buf[at] = (char)(rnd() % 256 ? rnd() % 256 : 'x'); break;
+            case 1: n = at; buf[n] = '\0'; break;
+            case 2: buf[at] = "{}[]\":,0-9%_"[rnd() % 13]; break;
+            default: memmove(buf + at, buf + at + 1, n - at); n--; break;
+            }
+            if (n == 0)
+                break;
+        }
+        sb_buf b;
+        sb_buf_init(&b, 64 * 1024 * 1024);
+        int st = cxs_cdr_query(g_w, buf, strlen(buf), &b);
+        assert_true(st == 200 || st == 400 || st == 500);
+        json_t *j = json_loads(b.data ? b.data : "", 0, NULL);
+        assert_non_null(j);
+        assert_true(st == 200 ? json_is_array(j) : json_is_string(json_object_get(j, "error")));
+        json_decref(j);
+        sb_buf_free(&b);
+    }
+}
+
+static void test_robust_breakout_params(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "_rowGroupCols[0][id]", "_rowGroupCols[1][field]", "_rowGroupCols[x][id]", "_rowGroupCols[3]",
+        "_valueCols[0][id]", "_valueCols[1][aggFunc]", "_valueCols[23][id]", "_valueCols[24][id]",
+        "_filterModel[dt][type]", "_filterModel[dt][filter]", "_filterModel[dt][filterTo]",
+        "_filterModel[customer_id][type]", "_filterModel[customer_id][filter]", "_filterModel[]",
+        "_sortModel[0][colId]", "_sortModel[0][sort]", "_startRow", "_endRow", "_groupKeys[0]",
+        "[", "_rowGroupCols[0][id", "_valueCols[0][id]]", "",
+    };
+    static const char *const values[] = {
+        "customer_id", "dt", "provider_id", "attempts", "asr", "customer_charge", "avg", "max",
+        "inRange", "equals", "2026-02-20", "2026-02-21 12:00:00", "1001", "-5", "7", "desc",
+        "customer_card_dest_name", "", "bogus", "99999999999999999999", "%",
+    };
+    kv p[9];
+    json_t *j;
+    for (int iter = 0; iter < 400; iter++) {
+        int n = (int)(rnd() % 8);
+        for (int k = 0; k < n; k++) {
+            p[k].k = names[rnd() % (sizeof names / sizeof names[0])];
+            p[k].v = values[rnd() % (sizeof values / sizeof values[0])];
+        }
+        p[n].k = p[n].v = NULL;
+        /* a dt window keeps each scan short */
+        kv q[11] = {{"_filterModel[dt][type]", "inRange"}, {"_filterModel[dt][filter]", "2026-02-20"},
+                    {"_filterModel[dt][filterTo]", "2026-02-21"}};
+        memcpy(q + 3, p, (size_t)(n + 1) * sizeof p[0]);
+        int st = breakout(iter % 3 ? q : p, &j);
+        assert_true(st == 200 || st == 400 || st == 500);
+        assert_true(st == 200 ? json_is_array(j) : json_is_string(json_object_get(j, "error")));
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_cdr_order_limit_offset), cmocka_unit_test(test_breakout),
         cmocka_unit_test(test_truth),        cmocka_unit_test(test_docs),
         cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_robust_cdr_bodies), cmocka_unit_test(test_robust_breakout_params),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
