@@ -423,6 +423,60 @@ static void test_parse_time(void **state)
     assert_string_equal(b, "2026-03-01 12:00:00");
 }
 
+/* Every generated trace is well formed: time-ordered, Content-Length equal to the body, the
+ * first line a request or a status line, the Call-ID header equal to the message's callid. */
+static void test_trace_invariants(void **state)
+{
+    (void)state;
+    cxs_world *w = make(100000, 3);
+    cxs_iter it;
+    cxs_iter_init(&it, w, NOW - 6 * 86400, NOW, false);
+    uint32_t pos;
+    cxs_cdr c;
+    int checked = 0;
+    for (int k = 0; cxs_iter_next(&it, &pos); k++) {
+        if (k % 97)
+            continue;
+        cxs_cdr_get(w, pos, &c);
+        json_t *t = cxs_trace_json(w, &c);
+        assert_true(json_array_size(t) >= 4);
+        size_t i;
+        json_t *v;
+        int64_t prev = 0;
+        json_array_foreach(t, i, v) {
+            const char *msg = json_string_value(json_object_get(v, "msg"));
+            const char *body = strstr(msg, "\r\n\r\n");
+            const char *cl = strstr(msg, "Content-Length: ");
+            assert_non_null(body);
+            assert_non_null(cl);
+            assert_int_equal(strtol(cl + 16, NULL, 10), (long)strlen(body + 4));
+            const char *method = json_string_value(json_object_get(v, "method"));
+            if (method[0] >= '0' && method[0] <= '9')
+                assert_int_equal(strncmp(msg, "SIP/2.0 ", 8), 0);
+            else
+                assert_int_equal(strncmp(msg, method, strlen(method)), 0);
+            char hdr[128];
+            snprintf(hdr, sizeof hdr, "Call-ID: %s\r\n", json_string_value(json_object_get(v, "callid")));
+            assert_non_null(strstr(msg, hdr));
+            int64_t ts = json_integer_value(json_object_get(v, "micro_ts"));
+            assert_true(ts >= prev);
+            prev = ts;
+        }
+        /* the final answer to the customer is the CDR's code */
+        bool seen = false;
+        char code[8];
+        snprintf(code, sizeof code, "%d", c.sip_code);
+        json_array_foreach(t, i, v)
+            seen = seen || (!strcmp(json_string_value(json_object_get(v, "method")), code) &&
+                            !strcmp(json_string_value(json_object_get(v, "destination_ip")), c.src_ip));
+        assert_true(seen);
+        json_decref(t);
+        checked++;
+    }
+    assert_true(checked > 50);
+    cxs_world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_failure_patterns), cmocka_unit_test(test_trace_scenarios),
         cmocka_unit_test(test_rtcp_and_artefacts), cmocka_unit_test(test_cards),
         cmocka_unit_test(test_profit_and_currency), cmocka_unit_test(test_parse_time),
+        cmocka_unit_test(test_trace_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
