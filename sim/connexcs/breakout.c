@@ -222,14 +222,19 @@ static int validate(bo_req *r, int64_t *t_lo, int64_t *t_hi)
             snprintf(r->err, sizeof r->err, "bad dt filter");
             return 400;
         }
-        if (range || !strcasecmp(f->type, "greaterThan") || !strcasecmp(f->type, "equals"))
-            *t_lo = a;
-        if (range)
-            *t_hi = b;
-        if (!strcasecmp(f->type, "lessThan"))
+        bool day = strlen(f->filter) == 10; /* a bare date means the whole day */
+        if (range) {
+            *t_lo = a, *t_hi = b;
+        } else if (!strcasecmp(f->type, "equals")) {
+            *t_lo = a, *t_hi = day ? a + 86399 : a;
+        } else if (!strcasecmp(f->type, "greaterThan")) {
+            *t_lo = day ? a + 86400 : a + 1;
+        } else if (!strcasecmp(f->type, "lessThan")) {
             *t_hi = a - 1;
-        if (!strcasecmp(f->type, "equals") && strlen(f->filter) == 10)
-            *t_hi = a + 86399;
+        } else {
+            snprintf(r->err, sizeof r->err, "dt filter type must be inRange, equals, greaterThan or lessThan");
+            return 400;
+        }
     }
     if (r->start_row < 0 || (r->end_row && r->end_row < r->start_row)) {
         snprintf(r->err, sizeof r->err, "bad _startRow/_endRow");

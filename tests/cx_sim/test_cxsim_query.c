@@ -250,6 +250,21 @@ static void test_breakout(void **state)
                      scan_count(1771545600, 1771545600 + 86399, 1003, 0));
     json_decref(j);
 
+    kv day[] = {{"_filterModel[dt][type]", "equals"}, {"_filterModel[dt][filter]", "2026-02-20"},
+                {"_valueCols[0][id]", "attempts"}, {NULL, NULL}};
+    assert_int_equal(breakout(day, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "attempts")),
+                     scan_count(1771545600, 1771545600 + 86399, 0, 0));
+    json_decref(j);
+    kv after[] = {{"_filterModel[dt][type]", "greaterThan"}, {"_filterModel[dt][filter]", "2026-02-27"},
+                  {"_valueCols[0][id]", "attempts"}, {NULL, NULL}};
+    assert_int_equal(breakout(after, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "attempts")),
+                     scan_count(1772150400 + 86400, INT64_MAX / 2, 0, 0));
+    json_decref(j);
+    kv odd[] = {{"_filterModel[dt][type]", "contains"}, {"_filterModel[dt][filter]", "2026-02-27"}, {NULL, NULL}};
+    assert_int_equal(breakout(odd, &j), 400);
+    json_decref(j);
     kv bad[] = {{"_rowGroupCols[0][id]", "nope"}, {NULL, NULL}};
     assert_int_equal(breakout(bad, &j), 400);
     json_decref(j);
