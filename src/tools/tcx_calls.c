@@ -120,8 +120,14 @@ static char *call_log_path(const period *p)
     return s;
 }
 
-/* Fetches up to limit segment rows, newest first (the PBX's default order). */
-static bool fetch_segments(tcx_ctx *c, const period *p, long limit, json_t *rows, long *total)
+static const char *const slim_fields[] = {
+    "CdrId", "CallHistoryId", "MainCallHistoryId", "CallId", "StartTime", "SourceDn", "SourceCallerId",
+    "SourceDisplayName", "DestinationDn", "DestinationCallerId", "DestinationDisplayName", "ActionDnDn", "actionDnDn",
+    "Answered", "Status", "Direction", "TalkingDuration", "RingingDuration", NULL};
+
+/* Fetches up to limit segment rows, newest first (the PBX's default order); full = keep every
+ * field (includeSegments), else only the fields the summaries use. */
+static bool fetch_segments(tcx_ctx *c, const period *p, long limit, bool full, json_t *rows, long *total)
 {
     char *path = call_log_path(p);
     if (!path) {
@@ -144,7 +150,13 @@ static bool fetch_segments(tcx_ctx *c, const period *p, long limit, json_t *rows
             break;
         if (cnt >= 0)
             *total = cnt;
-        json_array_extend(rows, v);
+        if (full) {
+            json_array_extend(rows, v);
+        } else { /* keep only what grouping and summaries read: bounded memory on big days */
+            size_t i;
+            json_t *row;
+            json_array_foreach(v, i, row) json_array_append_new(rows, tcx_pick(row, slim_fields));
+        }
         size_t got = json_array_size(v);
         json_decref(v);
         if ((long)got < want || (*total >= 0 && skip + (long)got >= *total))
@@ -389,7 +401,7 @@ static void h_get_call_history(mcp_call *call, const json_t *args)
             goto out;
         h.queue = qnum;
     }
-    if (!fetch_segments(&c, &p, limit, rows, &total))
+    if (!fetch_segments(&c, &p, limit, h.with_segments, rows, &total))
         goto out;
     json_t *calls = build_calls(rows, tz, &h), *page = json_array(), *notes = json_array();
     size_t matched = json_array_size(calls), missed = 0;
@@ -456,7 +468,7 @@ static const mcp_param p_hist[] = {
     {.name = "includeSegments", .type = MCP_T_BOOLEAN, .default_json = "false",
      .description = "Also return each call's raw segment rows."},
     {.name = "scanLimit", .type = MCP_T_INTEGER, .default_json = "2000", .minimum = MCP_BOUND(1),
-     .maximum = MCP_BOUND(80000), .description = "At most this many segment rows are read (newest first)."},
+     .maximum = MCP_BOUND(20000), .description = "At most this many segment rows are read (newest first)."},
     {0}};
 
 const mcp_tool_def tcx_call_tools[] = {

@@ -209,6 +209,21 @@ static bool agent_users(tcx_ctx *c, json_t *agents, json_t **users)
     return true;
 }
 
+/* The queue's agents: from $expand, or (a PBX that ignored it) from /Queues(Id)/Agents. */
+static json_t *queue_agents(tcx_ctx *c, json_t *q)
+{
+    json_t *a = json_object_get(q, "Agents");
+    if (json_is_array(a))
+        return json_incref(a);
+    tcx_url u;
+    tcx_url_init(&u, "Queues");
+    tcx_url_key_int(&u, json_integer_value(json_object_get(q, "Id")));
+    tcx_url_path(&u, "/Agents");
+    json_t *v;
+    long cnt;
+    return tcx_list(c, &u, &v, &cnt) ? v : NULL;
+}
+
 static void h_get_queue_agents(mcp_call *call, const json_t *args)
 {
     tcx_ctx c;
@@ -220,9 +235,13 @@ static void h_get_queue_agents(mcp_call *call, const json_t *args)
     if (!fetch_queues(&c, true, &v))
         return;
     const char *how = "";
-    json_t *q = resolve_queue(&c, v, query, &how);
-    json_t *agents = json_object_get(q, "Agents");
+    json_t *q = resolve_queue(&c, v, query, &how), *agents = NULL;
+    if (q && !(agents = queue_agents(&c, q))) {
+        json_decref(v);
+        return;
+    }
     if (!q || !agent_users(&c, agents, &users)) {
+        json_decref(agents);
         json_decref(v);
         json_decref(users);
         return;
@@ -263,6 +282,7 @@ static void h_get_queue_agents(mcp_call *call, const json_t *args)
     tcx_finish(&c, out, "Queue %s %s: %zu agent(s), %zu logged in%s%s", tcx_s(q, "Number"), tcx_s(q, "Name"),
                json_array_size(agents), in, only_in ? " (showing those)" : "", b.data ? b.data : "");
     sb_buf_free(&b);
+    json_decref(agents);
     json_decref(users);
     json_decref(v);
 }
