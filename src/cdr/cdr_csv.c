@@ -17,6 +17,9 @@
 enum { PARSE_DONE, PARSE_MORE };
 
 struct cdr_csv {
+#ifdef __SSE2__
+    __m128i vsep; /* the separator in every byte */
+#endif
     char sep;
     bool sep_known, bom_checked, skipping;
     int skip_state;         /* SK_* while skipping an over-long row */
@@ -45,6 +48,9 @@ static void set_sep(cdr_csv *c, char sep)
 {
     c->sep = sep;
     c->sep_known = true;
+#ifdef __SSE2__
+    c->vsep = _mm_set1_epi8(sep);
+#endif
     memset(c->special, 0, sizeof c->special);
     c->special[(unsigned char)sep] = 1;
     c->special['\n'] = 1;
@@ -101,6 +107,8 @@ static void detect_sep(cdr_csv *c, const char *p, size_t n)
     static const char cand[] = {',', ';', '\t', '|'};
     size_t count[4] = {0};
     bool q = false;
+    if (n > c->max_row)
+        n = c->max_row; /* the same bytes whatever the chunking: at most max_row of line 1 */
     for (size_t i = 0; i < n && p[i] != '\n'; i++) {
         if (p[i] == '"')
             q = !q;
@@ -144,11 +152,11 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 
 /* The first byte at or after u that is special (separator, quote, CR, LF, or >= 0x80).
  * SSE2 compares 16 bytes at a time; the table handles the tail. */
-static const unsigned char *skip_plain(const cdr_csv *c, const unsigned char *u,
-                                       const unsigned char *ue)
+static inline const unsigned char *skip_plain(const cdr_csv *c, const unsigned char *u,
+                                              const unsigned char *ue)
 {
 #ifdef __SSE2__
-    const __m128i vs = _mm_set1_epi8(c->sep), vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n'),
+    const __m128i vs = c->vsep, vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n'),
                   vr = _mm_set1_epi8('\r');
     while (ue - u >= 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)u);
@@ -444,6 +452,12 @@ static int feed(cdr_csv *c, const char *data, size_t len, bool final)
         const char *nl = memchr(data, '\n', len);
         size_t take = nl ? (size_t)(nl - data) + 1 : len;
         if (c->pending_len + take > c->max_row) {
+            /* fill up to max_row (no newline in there: take ends at the first one) so that
+             * separator detection sees the same bytes as an unchunked read */
+            size_t fit = c->max_row - c->pending_len;
+            memcpy(c->pending + c->pending_len, data, fit);
+            c->pending_len += fit;
+            data += fit, len -= fit;
             uint64_t used;
             stop = start_skip(c, c->pending, c->pending_len, &used);
             c->pending_len = 0;

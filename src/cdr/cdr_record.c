@@ -292,7 +292,7 @@ static bool has_ci(const char *s, size_t n, const char *w)
 {
     size_t k = strlen(w);
     for (size_t i = 0; i + k <= n; i++)
-        if (eq_ci(s + i, k, w))
+        if ((s[i] | 0x20) == w[0] && eq_ci(s + i, k, w))
             return true;
     return false;
 }
@@ -301,15 +301,21 @@ bool cdr_record_no_route(const cdr_record *r)
 {
     if (r->disposition == CDR_DISP_ANSWERED)
         return false;
-    if (r->sip_reason.n && (has_ci(r->sip_reason.p, r->sip_reason.n, "no route") ||
-                            has_ci(r->sip_reason.p, r->sip_reason.n, "no_route")))
-        return true;
     switch (r->sip_code) {
     case 404: case 484: case 604: case 580: return true;
-    case 503: return r->q850 == 0 || r->q850 == 3 || r->q850 == 34 || r->q850 == 38 || r->q850 == 41;
-    default: break;
+    case 503:
+        if (r->q850 == 0 || r->q850 == 3 || r->q850 == 34 || r->q850 == 38 || r->q850 == 41)
+            return true;
+        break;
+    default:
+        break;
     }
-    return r->q850 >= 1 && r->q850 <= 3;
+    if (r->q850 >= 1 && r->q850 <= 3)
+        return true;
+    /* a reason naming the missing route, whatever the code ("No Route Available" on a 480) */
+    return r->sip_reason.n >= 8 && (r->sip_code == 0 || r->sip_code >= 480) &&
+           (has_ci(r->sip_reason.p, r->sip_reason.n, "no route") ||
+            has_ci(r->sip_reason.p, r->sip_reason.n, "no_route"));
 }
 
 size_t cdr_record_prefix(const cdr_record *r, unsigned digits, char *out, size_t outsz)

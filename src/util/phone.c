@@ -281,8 +281,10 @@ size_t sb_phone_normalize(const char *s, size_t len, const sb_phone_country *def
         out[0] = 0;
         return 0;
     }
-    size_t n = strlen(ph.e164);
-    memcpy(out, ph.e164, n + 1);
+    size_t n = 0;
+    while (n < SB_PHONE_E164_MAX && ph.e164[n]) n++;
+    memcpy(out, ph.e164, n);
+    out[n] = 0;
     return n;
 }
 
