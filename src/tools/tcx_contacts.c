@@ -39,13 +39,7 @@ static void h_search_contacts(mcp_call *call, const json_t *args)
                                          "PhoneNumber", NULL};
     tcx_filter f;
     tcx_filter_init(&f);
-    for (size_t i = 0; fields[i]; i++) {
-        tcx_filter_raw(&f, i ? " or contains(" : "contains(");
-        tcx_filter_raw(&f, fields[i]);
-        tcx_filter_raw(&f, ",");
-        tcx_filter_lit(&f, q);
-        tcx_filter_raw(&f, ")");
-    }
+    tcx_filter_contains_any(&f, fields, q);
     tcx_url u;
     tcx_url_init(&u, "Contacts");
     tcx_url_filter(&u, &f);

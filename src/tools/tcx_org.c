@@ -54,9 +54,8 @@ static void h_list_departments(mcp_call *call, const json_t *args)
     tcx_filter f;
     tcx_filter_init(&f);
     if (name && *name) {
-        tcx_filter_raw(&f, "contains(Name,");
-        tcx_filter_lit(&f, name);
-        tcx_filter_raw(&f, ")");
+        static const char *const fields[] = {"Name", NULL};
+        tcx_filter_contains_any(&f, fields, name);
     }
     tcx_url u;
     tcx_url_init(&u, "Groups");

@@ -243,6 +243,43 @@ char *tcx_lower_trim(const char *s)
     return o;
 }
 
+char *tcx_lower_text(const char *s)
+{
+    size_t n = strlen(s);
+    char *o = malloc(n + 1);
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        o[i] = (char)(ch < 0x80 ? tolower(ch) : ch);
+        /* Latin-1 capitals in UTF-8: C3 80..C3 9E (except C3 97, the multiplication sign) */
+        if (ch == 0xC3 && i + 1 < n) {
+            unsigned char nx = (unsigned char)s[i + 1];
+            o[++i] = (char)(nx >= 0x80 && nx <= 0x9E && nx != 0x97 ? nx + 0x20 : nx);
+        }
+    }
+    return o;
+}
+
+void tcx_filter_contains_any(tcx_filter *f, const char *const *fields, const char *query)
+{
+    char *q = tcx_lower_text(query);
+    if (!q) {
+        f->failed = true;
+        return;
+    }
+    tcx_filter_raw(f, "(");
+    for (size_t i = 0; fields[i]; i++) {
+        tcx_filter_raw(f, i ? " or contains(tolower(" : "contains(tolower(");
+        tcx_filter_raw(f, fields[i]);
+        tcx_filter_raw(f, "),");
+        tcx_filter_lit(f, q);
+        tcx_filter_raw(f, ")");
+    }
+    tcx_filter_raw(f, ")");
+    free(q);
+}
+
 int tcx_phone_match(tcx_ctx *c, const char *a, const char *b)
 {
     if (!a || !b || !*a || !*b)

@@ -79,6 +79,11 @@ int64_t tcx_now(const tcx_ctx *c);
 
 /* Lower-cased trimmed copy (ASCII), free() it. */
 char *tcx_lower_trim(const char *s);
+/* Lower-cased copy of UTF-8 text (ASCII and Latin-1 capitals), free() it. */
+char *tcx_lower_text(const char *s);
+/* Appends "(contains(tolower(F1),'q') or ...)" with q lower-cased and escaped: a search that
+ * does not depend on whether the PBX compares case-sensitively. */
+void tcx_filter_contains_any(tcx_filter *f, const char *const *fields, const char *query);
 /* Do two phone numbers name the same line (default country of this PBX)? 2 exact, 1 suffix. */
 int tcx_phone_match(tcx_ctx *c, const char *a, const char *b);
 /* Looks like a phone number (digits with + ( ) - . / spaces, at least 5 digits)? */

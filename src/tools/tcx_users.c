@@ -164,15 +164,7 @@ static void h_find_users(mcp_call *call, const json_t *args)
         if (*q) {
             static const char *const fields[] = {"FirstName", "LastName", "DisplayName", "EmailAddress",
                                                  "Mobile", "Number", NULL};
-            tcx_filter_raw(&f, "(");
-            for (size_t i = 0; fields[i]; i++) {
-                tcx_filter_raw(&f, i ? " or contains(" : "contains(");
-                tcx_filter_raw(&f, fields[i]);
-                tcx_filter_raw(&f, ",");
-                tcx_filter_lit(&f, q);
-                tcx_filter_raw(&f, ")");
-            }
-            tcx_filter_raw(&f, ")");
+            tcx_filter_contains_any(&f, fields, q);
         }
         base_filter(&f, args);
         tcx_url u;

@@ -254,6 +254,24 @@ static void test_status_errors(void **state)
     mcp_server_free(srv, 2000);
 }
 
+/* A PBX that compares contains() case-sensitively still finds "O'BRIEN". */
+static void test_case_sensitive_pbx(void **state)
+{
+    (void)state;
+    reset();
+    th_sim_send(&g_sim, "POST", "config", "{\"case_sensitive_contains\":true}");
+    mcp_server *srv = th_server(NULL);
+    json_t *r = call_ok(srv, "find_users", "{\"query\":\"O'BRIEN\"}");
+    assert_int_equal(json_integer_value(th_at(r, "structuredContent/total")), 1);
+    assert_string_equal(json_string_value(th_at(r, "structuredContent/users/0/Number")), "101");
+    json_decref(r);
+    r = call_ok(srv, "search_contacts", "{\"query\":\"hans\"}");
+    assert_int_equal(json_integer_value(th_at(r, "structuredContent/returned")), 1);
+    json_decref(r);
+    mcp_server_free(srv, 2000);
+    th_sim_send(&g_sim, "POST", "config", "{\"case_sensitive_contains\":false}");
+}
+
 static void test_bad_credentials_and_transport(void **state)
 {
     (void)state;
@@ -577,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_revoked_token_refreshes_once),
         cmocka_unit_test(test_expiry_mid_paged_list),
         cmocka_unit_test(test_status_errors),
+        cmocka_unit_test(test_case_sensitive_pbx),
         cmocka_unit_test(test_bad_credentials_and_transport),
         cmocka_unit_test(test_row_cap_scan_limit_timeout_health),
         cmocka_unit_test(test_today_on_dst_days),

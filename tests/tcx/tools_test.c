@@ -22,11 +22,11 @@
     "sourceFilter='',destinationType=0,destinationFilter='',callsType=0,callTimeFilterType=0,"               \
     "callTimeFilterFrom='0:00:0',callTimeFilterTo='0:00:0',hidePcalls=true)?$top=500&$skip=0&$count=true"
 #define CONTAINS6(f1, q)                                                                                    \
-    "contains(FirstName," q ") or contains(LastName," q ") or contains(CompanyName," q ") or contains(Email," q \
-    ") or contains(Business," q ") or contains(PhoneNumber," q ")"
+    "(contains(tolower(FirstName)," q ") or contains(tolower(LastName)," q ") or contains(tolower(CompanyName)," q \
+    ") or contains(tolower(Email)," q ") or contains(tolower(Business)," q ") or contains(tolower(PhoneNumber)," q "))"
 #define UCONTAINS(q)                                                                                        \
-    "(contains(FirstName," q ") or contains(LastName," q ") or contains(DisplayName," q                       \
-    ") or contains(EmailAddress," q ") or contains(Mobile," q ") or contains(Number," q "))"
+    "(contains(tolower(FirstName)," q ") or contains(tolower(LastName)," q ") or contains(tolower(DisplayName)," q \
+    ") or contains(tolower(EmailAddress)," q ") or contains(tolower(Mobile)," q ") or contains(tolower(Number)," q "))"
 
 #define NONE "-" /* requests[0] = NONE: no upstream request at all */
 
@@ -81,7 +81,7 @@ static const tool_case read_cases[] = {
      {"GET /xapi/v1/Groups?$select=Id,Name,Number,Language,TimeZoneId,IsDefault&$orderby=Name asc&$top=50&$skip=0&$count=true"},
      {0}, false, {"structuredContent/total=2", "structuredContent/departments/1/Name=\"Sales\""}},
     {"list_departments", "{\"name\":\"Sa'les\"}",
-     {"GET /xapi/v1/Groups?$filter=contains(Name,'Sa''les')&$select=Id,Name,Number,Language,TimeZoneId,IsDefault&$orderby=Name asc&$top=50&$skip=0&$count=true"},
+     {"GET /xapi/v1/Groups?$filter=(contains(tolower(Name),'sa''les'))&$select=Id,Name,Number,Language,TimeZoneId,IsDefault&$orderby=Name asc&$top=50&$skip=0&$count=true"},
      {0}, false, {"structuredContent/total=0"}},
     {"list_trunks", "{}",
      {"GET /xapi/v1/Trunks?$select=Id,Number,Gateway,IsOnline,Direction,SimultaneousCalls,ExternalNumber&$orderby=Number asc&$count=true"},
@@ -125,6 +125,11 @@ static const tool_case read_cases[] = {
      {"GET /xapi/v1/Contacts?$filter=" CONTAINS6(, "''') or (1 eq 1'") "&$select=" CSEL
       "&$orderby=LastName asc&$top=25&$skip=0&$count=true"},
      {0}, false, {"structuredContent/returned=0", "structuredContent/total=0"}},
+    {"search_contacts", "{\"query\":\"ZENTRALE MÜLLER\"}", {NULL}, {0}, false,
+     {"structuredContent/returned=0"}},
+    {"search_contacts", "{\"query\":\"MÜLLER\"}",
+     {"GET /xapi/v1/Contacts?$filter=" CONTAINS6(, "'müller'") "&$select=" CSEL "&$orderby=LastName asc&$top=25&$skip=0&$count=true"},
+     {0}, false, {"structuredContent/returned=2"}},
     {"search_contacts", "{\"query\":\"O'Neil\"}", {NULL}, {0}, false,
      {"structuredContent/returned=1", "structuredContent/contacts/0/FirstName=\"Eva\""}},
     {"search_contacts", "{\"query\":\"100%\"}",

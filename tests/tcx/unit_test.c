@@ -175,6 +175,14 @@ static void test_redaction(void **state)
     json_decref(u);
 }
 
+static void test_lower_text(void **state)
+{
+    (void)state;
+    char *l = tcx_lower_text("MÜLLER Straße ÀÉ×Ö");
+    assert_string_equal(l, "müller straße àé×ö");
+    free(l);
+}
+
 static void test_phone_shapes(void **state)
 {
     (void)state;
@@ -188,7 +196,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals), cmocka_unit_test(test_url_building), cmocka_unit_test(test_config),
-        cmocka_unit_test(test_redaction), cmocka_unit_test(test_phone_shapes),
+        cmocka_unit_test(test_redaction), cmocka_unit_test(test_phone_shapes), cmocka_unit_test(test_lower_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
