@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,7 +26,6 @@ static const cli_serve_mode cli_serve_modes[] = {
 typedef struct serve_ctx {
     mcp_server *srv;
     const sb_options *opt;
-    int sfd;
     const cli_serve_mode *mode;
     atomic_bool done;
 } serve_ctx;
@@ -44,16 +42,51 @@ static bool handle_signal(serve_ctx *c, int signo)
     return true;
 }
 
-static bool on_ctl(void *ud)
+/* stdio as a mode: a blocking read on stdin, stopped by a flag plus SIGUSR1 to the reader
+ * (its handler has no SA_RESTART, so the read returns EINTR). */
+static volatile sig_atomic_t stdio_stop_flag;
+static pthread_t stdio_reader;
+static atomic_bool stdio_running;
+static unsigned stdio_drain_ms;
+
+static void on_usr1(int signo)
 {
-    serve_ctx *c = ud;
-    struct signalfd_siginfo si;
-    ssize_t n = read(c->sfd, &si, sizeof si);
-    if (n != (ssize_t)sizeof si)
-        return false;
-    return handle_signal(c, (int)si.ssi_signo);
+    (void)signo;
 }
 
+static int stdio_run(mcp_server *srv, int argc, char **argv, const sb_options *opt)
+{
+    struct sigaction sa = {.sa_handler = on_usr1}; /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    stdio_reader = pthread_self();
+    atomic_store(&stdio_running, true);
+    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+    stdio_transport_opts so = {.in_fd = 0, .out_fd = 1, .ctl_fd = -1,
+                               .drain_ms = stdio_drain_ms, .stop = &stdio_stop_flag};
+    int rc = stdio_transport_serve(srv, &so) < 0 ? 1 : 0;
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    atomic_store(&stdio_running, false);
+    return rc;
+}
+
+/* Called from the signal thread: kicks the reader until it has left its read(). */
+static void stdio_stop(void)
+{
+    stdio_stop_flag = 1;
+    for (int i = 0; i < 100 && atomic_load(&stdio_running); i++) {
+        pthread_kill(stdio_reader, SIGUSR1);
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static const cli_serve_mode stdio_mode = {NULL, NULL, stdio_run, stdio_stop};
+
+/* Waits for SIGTERM/SIGINT (stop the mode), SIGHUP (reload) and SIGUSR1 (serving ended). */
 static void *signal_thread(void *arg)
 {
     serve_ctx *c = arg;
@@ -62,10 +95,11 @@ static void *signal_thread(void *arg)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     while (!atomic_load(&c->done)) {
-        struct timespec ts = {0, 200 * 1000 * 1000};
+        struct timespec ts = {1, 0};
         int signo = sigtimedwait(&set, NULL, &ts);
-        if (signo > 0 && handle_signal(c, signo)) {
+        if (signo > 0 && signo != SIGUSR1 && handle_signal(c, signo)) {
             c->mode->stop();
             break;
         }
@@ -98,6 +132,7 @@ int cli_serve(int argc, char **argv, const sb_options *opt)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread created from here inherits it */
     signal(SIGPIPE, SIG_IGN);
 
@@ -105,23 +140,14 @@ int cli_serve(int argc, char **argv, const sb_options *opt)
     mcp_server *srv = cli_server_new(opt, arg_unsigned(argc, argv, "--workers", 0));
     if (!srv)
         return 1;
-    serve_ctx c = {.srv = srv, .opt = opt, .sfd = -1, .mode = mode};
-    int rc;
-    if (mode) {
-        pthread_t th;
-        pthread_create(&th, NULL, signal_thread, &c);
-        rc = mode->run(srv, argc, argv, opt);
-        atomic_store(&c.done, true);
-        pthread_join(th, NULL);
-    } else {
-        c.sfd = signalfd(-1, &set, SFD_CLOEXEC);
-        stdio_transport_opts so = {.in_fd = 0, .out_fd = 1, .ctl_fd = c.sfd, .on_ctl = on_ctl,
-                                   .ud = &c,
-                                   .drain_ms = arg_unsigned(argc, argv, "--drain-ms", 5000)};
-        rc = stdio_transport_serve(srv, &so) < 0 ? 1 : 0;
-        if (c.sfd >= 0)
-            close(c.sfd);
-    }
+    serve_ctx c = {.srv = srv, .opt = opt, .mode = mode ? mode : &stdio_mode};
+    stdio_drain_ms = arg_unsigned(argc, argv, "--drain-ms", 5000);
+    pthread_t th;
+    pthread_create(&th, NULL, signal_thread, &c);
+    int rc = c.mode->run(srv, argc, argv, opt);
+    atomic_store(&c.done, true);
+    pthread_kill(th, SIGUSR1); /* wakes its sigtimedwait */
+    pthread_join(th, NULL);
     mcp_server_free(srv, 3000);
     return rc;
 }

@@ -131,7 +131,11 @@ int stdio_transport_serve(mcp_server *srv, const stdio_transport_opts *opts)
                            {.fd = opts->ctl_fd, .events = POLLIN}};
     nfds_t nfds = opts->ctl_fd >= 0 ? 2 : 1;
     for (;;) {
-        if (poll(pf, nfds, -1) < 0) {
+        if (opts->stop && *opts->stop) {
+            stopped = true;
+            break;
+        }
+        if (nfds == 2 && poll(pf, nfds, -1) < 0) {
             if (errno == EINTR)
                 continue;
             rc = -1;
@@ -141,7 +145,7 @@ int stdio_transport_serve(mcp_server *srv, const stdio_transport_opts *opts)
             stopped = true;
             break;
         }
-        if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (nfds == 2 && !(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         ssize_t got = read(opts->in_fd, chunk, READ_CHUNK);
         if (got < 0 && (errno == EINTR || errno == EAGAIN))

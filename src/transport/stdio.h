@@ -7,6 +7,8 @@
 #ifndef SB_TRANSPORT_STDIO_H
 #define SB_TRANSPORT_STDIO_H
 
+#include <signal.h>
+
 #include "mcp/mcp_session.h"
 
 typedef struct stdio_transport_opts {
@@ -20,6 +22,10 @@ typedef struct stdio_transport_opts {
     void *ud;
     unsigned drain_ms;  /* on EOF: how long in-flight calls may finish before they are
                          * cancelled; 0 = 5000 */
+    /* Without ctl_fd the loop is a plain blocking read (one syscall per message instead of
+     * poll + read). To stop it, set *stop and interrupt the read with a signal whose handler
+     * was installed without SA_RESTART (cli/serve.c does this with SIGUSR1). NULL = never. */
+    volatile sig_atomic_t *stop;
 } stdio_transport_opts;
 
 /* Serves until EOF on in_fd, a read error, or on_ctl asks to stop. In-flight calls are then
