@@ -84,7 +84,7 @@ test("find_users escapes the query; call history uses the DST-correct window", a
   assert.equal(r.structuredContent.users[0].Number, "101");
   const log = (await upstream()).filter((l) => !l.startsWith("POST /connect/token"));
   assert.equal(log.length, 1);
-  assert.match(log[0], /contains\(FirstName,'o''brien'\)/);
+  assert.match(log[0], /contains\(tolower\(FirstName\),'o''brien'\)/);
 
   const h = await client.callTool({ name: "get_call_history", arguments: { date: "2026-10-25", timezone: "Europe/Berlin" } });
   assert.equal(h.structuredContent.window.periodFrom, "2026-10-24T22:00:00Z");
