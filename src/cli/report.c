@@ -1,6 +1,6 @@
 /* `switchboard report FILE|--store [--from T --to T --days N --customer C --carrier C
  *  --prefix P --direction D --country CC --dialect NAME --mapping M --top N]
- *  [--json|--svg OUT|--mermaid] [--anomalies] [--import] [--progress]`
+ *  [--json|--svg OUT|--mermaid] [--anomalies] [--import] [--retain-days N] [--progress]`
  *
  * The CDR engine from the command line. Given a FILE the report is computed while the file
  * streams by (no import, memory independent of the file size); --store reads the CDR store
@@ -8,7 +8,7 @@
  * that store; a bare `--store` last means the default XDG data directory store);
  * --import FILE loads the file into the store first and reports from the store. A progress bar
  * goes to stderr when it is a terminal (or with --progress). --anomalies adds the detectors'
- * findings. */
+ * findings. --retain-days N deletes stored calls older than N days (store mode). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@ typedef struct report_args {
     bool store, json, mermaid, anomalies, import, progress;
     cdr_filter f;
     cdr_report_opts ro;
-    double days;
+    double days, retain_days;
 } report_args;
 
 static void progress_bar(void *ud, uint64_t done, uint64_t total, uint64_t rows)
@@ -54,7 +54,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: switchboard report FILE|--store [--from T] [--to T] [--days N] [--customer C] "
                     "[--carrier C] [--prefix P] [--direction in|out|internal] [--country CC] [--dialect NAME] "
-                    "[--mapping M] [--top N] [--json|--svg OUT|--mermaid] [--anomalies] [--import] [--progress]\n");
+                    "[--mapping M] [--top N] [--json|--svg OUT|--mermaid] [--anomalies] [--import] [--retain-days N] [--progress]\n");
     return 2;
 }
 
@@ -98,6 +98,7 @@ static int parse_args(int argc, char **argv, const sb_options *opt, report_args 
         else if (!strcmp(o, "--carrier")) VAL(f.carrier);
         else if (!strcmp(o, "--prefix")) VAL(f.prefix);
         else if (!strcmp(o, "--days") && v) a->days = atof(v), i++;
+        else if (!strcmp(o, "--retain-days") && v) a->retain_days = atof(v), i++;
         else if (!strcmp(o, "--top") && v) a->ro.top_n = (unsigned)atoi(v), i++;
         else if (!strcmp(o, "--direction") && v) {
             int d = cdr_direction_parse(v, strlen(v));
@@ -194,6 +195,11 @@ static int run_source(report_args *a, const sb_options *opt, both *b)
                     cdr_store_path(s), (unsigned long long)added);
         print_import_stats(&st);
         cdr_import_stats_free(&st);
+    }
+    if (rc == 0 && a->retain_days > 0) {
+        int64_t cut = (int64_t)time(NULL) * 1000 - (int64_t)(a->retain_days * 86400000.0);
+        fprintf(stderr, "report: retention: %lld calls older than %.0f days deleted\n",
+                (long long)cdr_store_purge_before(s, cut), a->retain_days);
     }
     if (rc == 0 && cdr_store_scan(s, &a->f, (cdr_sink){both_row, b}) < 0) {
         fprintf(stderr, "report: reading the store %s failed\n", cdr_store_path(s));

@@ -220,6 +220,11 @@ static void import_cdrs(mcp_call *call, const json_t *args)
         json_object_set_new(o, "store", json_string(cdr_store_path(s)));
         json_object_set_new(o, "added", json_integer((json_int_t)added));
         json_object_set_new(o, "already_stored", json_integer((json_int_t)(st.rows_ok - added)));
+        json_t *keep = json_object_get(args, "retain_days");
+        if (json_is_number(keep)) {
+            int64_t cutoff = (int64_t)time(NULL) * 1000 - (int64_t)(json_number_value(keep) * 86400000.0);
+            json_object_set_new(o, "purged", json_integer(cdr_store_purge_before(s, cutoff)));
+        }
         json_object_set_new(o, "stored_total", json_integer(cdr_store_count(s)));
         mcp_call_text(call, "Imported %s (%s): %llu rows read, %llu new, %llu already stored, %llu bad rows.",
                       c.path, cdr_dialect_name(st.dialect), (unsigned long long)st.rows_ok,
@@ -425,7 +430,10 @@ static const char *const directions[] = {"inbound", "outbound", "internal", "unk
 
 static const mcp_param import_params[] = {
     P_FILE(true, "the CDR file (CSV or ConnexCS JSON) under the allowed data directories"),
-    P_DIALECT, P_MAPPING, P_COUNTRY, {0},
+    P_DIALECT, P_MAPPING, P_COUNTRY,
+    {.name = "retain_days", .type = MCP_T_NUMBER, .minimum = MCP_BOUND(0), .maximum = MCP_BOUND(36600),
+     .description = "after importing, delete stored calls that started more than this many days ago"},
+    {0},
 };
 
 static const mcp_param report_params[] = {
@@ -491,7 +499,7 @@ static const char import_schema[] =
     "\"properties\":{\"dialect\":{\"type\":\"string\"},\"rows_ok\":{\"type\":\"integer\"},\"rows_bad\":{\"type\":\"integer\"},"
     "\"bad_rows\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"line\",\"reason\"]}},"
     "\"added\":{\"type\":\"integer\"},\"already_stored\":{\"type\":\"integer\"},\"store\":{\"type\":\"string\"},"
-    "\"stored_total\":{\"type\":\"integer\"}}}";
+    "\"stored_total\":{\"type\":\"integer\"},\"purged\":{\"type\":\"integer\"}}}";
 
 static const char report_schema[] =
     "{\"type\":\"object\",\"required\":[\"summary\",\"money\",\"top_customers\",\"top_destinations\",\"failures\",\"daily\"],"

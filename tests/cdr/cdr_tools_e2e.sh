@@ -30,6 +30,13 @@ out=$(call import_cdrs '{"path":"sub/connexcs.json","country":"GB"}')
 check "$out" .structuredContent.dialect connexcs-json
 check "$out" .structuredContent.added 4
 
+# retention: the test data is from 2026-03; keeping 0 days purges all of it
+out=$(call import_cdrs '{"path":"asterisk_master.csv","retain_days":0}')
+check "$out" .structuredContent.purged 10
+check "$out" .structuredContent.stored_total 0
+call import_cdrs '{"path":"asterisk_master.csv","country":"GB"}' > /dev/null
+call import_cdrs '{"path":"sub/connexcs.json","country":"GB"}' > /dev/null
+
 # paths outside the data directory, directly, by .., by symlink (file and directory)
 for p in "$T/outside/secret.csv" ../outside/secret.csv escape.csv dirlink/secret.csv /etc/passwd missing.csv; do
     if out=$(call import_cdrs "{\"path\":\"$p\"}"); then fail "import of $p was allowed"; fi

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cdr/cdr_import.h"
 #include "cdr/cdr_report.h"
@@ -320,6 +323,59 @@ static void test_hostile_rows(void **state)
     done(&r);
 }
 
+/* A 1 GiB line read through the file importer (a pipe, so nothing touches the disk) is one bad
+ * row; the rows around it load and memory stays bounded. */
+static void test_gigabyte_line_file(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        static char buf[1 << 16];
+        memset(buf, 'x', sizeof buf);
+        const char *head = "start,callee,billsec\n2026-03-01 09:00:00,+442079460018,60\n";
+        const char *tail = "\n2026-03-01 09:01:00,+442079460018,0\n";
+        if (write(fds[1], head, strlen(head)) < 0)
+            _exit(1);
+        for (int i = 0; i < 16384; i++)
+            for (size_t off = 0; off < sizeof buf;) {
+                ssize_t k = write(fds[1], buf + off, sizeof buf - off);
+                if (k <= 0)
+                    _exit(1);
+                off += (size_t)k;
+            }
+        if (write(fds[1], tail, strlen(tail)) < 0)
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long before = ru.ru_maxrss;
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    run r;
+    import(&r, path, CDR_DIALECT_AUTO, NULL, NULL);
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.st.rows_ok, 2);
+    assert_int_equal(r.st.rows_bad, 1);
+    assert_int_equal(r.st.bad[0].line, 3);
+    assert_string_equal(r.st.bad[0].reason, "line too long");
+    assert_true(r.st.bytes > (1ull << 30));
+    assert_int_equal(r.s.answered, 1);
+    getrusage(RUSAGE_SELF, &ru);
+    if (ru.ru_maxrss - before > 64 * 1024)
+        fail_msg("RSS grew by %ld KiB for a 1 GiB line", ru.ru_maxrss - before);
+    done(&r);
+}
+
 static void test_filters_and_charts(void **state)
 {
     (void)state;
@@ -400,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_connector_rows),
         cmocka_unit_test(test_generic_mapping),
         cmocka_unit_test(test_hostile_rows),
+        cmocka_unit_test(test_gigabyte_line_file),
         cmocka_unit_test(test_filters_and_charts),
         cmocka_unit_test(test_field_parsers),
     };
