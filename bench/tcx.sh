@@ -7,5 +7,6 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
 CALLS=${2:-1000}
-cmake --build "$BUILD" -j2 --target tcx_bench tcx-sim >/dev/null 2>&1 || cmake --build "$BUILD" -j2 --target tcx_bench tcx-sim
-TCX_SIM="$BUILD/tcx-sim" "$BUILD/bench/tcx/tcx_bench" "$CALLS" 2>/dev/null
+cmake --build "$BUILD" -j2 --target tcx_bench tcx-sim switchboard >/dev/null 2>&1 ||
+  cmake --build "$BUILD" -j2 --target tcx_bench tcx-sim switchboard
+TCX_SIM="$BUILD/tcx-sim" SWITCHBOARD="$BUILD/switchboard" "$BUILD/bench/tcx/tcx_bench" "$CALLS" 2>/dev/null

@@ -2,10 +2,15 @@
  * against the XAPI simulator. Reports token requests per N calls (goal: 1, for both meanings
  * of expires_in), upstream requests per tool, and per tool the wall time of a call, the part
  * spent waiting for the PBX (libcurl's own timing), and the server-side rest. */
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include "connect/http.h"
 #include "harness.h"
@@ -98,6 +103,89 @@ static long run(th_sim *sim, int calls, bool per_tool_table)
     return tokens;
 }
 
+extern char **environ;
+
+/* Buffered line reader over a pipe (the client side must not cost a syscall per byte). */
+typedef struct line_reader {
+    int fd;
+    char buf[1 << 16];
+    size_t start, end;
+} line_reader;
+
+/* Reads one line (bounded) into out; returns its length or -1. */
+static long read_line(line_reader *r, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (;;) {
+        if (r->start == r->end) {
+            ssize_t got = read(r->fd, r->buf, sizeof r->buf);
+            if (got <= 0)
+                return -1;
+            r->start = 0;
+            r->end = (size_t)got;
+        }
+        char c = r->buf[r->start++];
+        if (c == '\n')
+            break;
+        if (n + 1 < cap)
+            out[n++] = c;
+    }
+    out[n] = 0;
+    return (long)n;
+}
+
+/* The same mix over stdio through `switchboard serve`: mean wall time per tools/call. */
+static double run_stdio(const char *bin, int calls, long *tokens, th_sim *sim)
+{
+    int in[2], out[2];
+    if (pipe(in) < 0 || pipe(out) < 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    char *const argv[] = {(char *)bin, "--allow-writes", "serve", NULL};
+    pid_t pid;
+    int rc = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    close(out[1]);
+    if (rc != 0)
+        return -1;
+    static char line[1 << 20];
+    static line_reader rd;
+    rd.fd = out[0];
+    rd.start = rd.end = 0;
+    const char *init = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                       "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}\n"
+                       "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
+    if (write(in[1], init, strlen(init)) < 0 || read_line(&rd, line, sizeof line) < 0)
+        return -1;
+    long tok0 = sim_counter(sim, "token_requests");
+    double t0 = now_s();
+    for (int i = 0; i < calls; i++) {
+        size_t k = (size_t)i % NMIX;
+        int n = snprintf(line, sizeof line,
+                         "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\","
+                         "\"arguments\":%s}}\n", i + 1, mix[k][0], mix[k][1]);
+        if (write(in[1], line, (size_t)n) < 0)
+            return -1;
+        do { /* skip notifications until the response */
+            if (read_line(&rd, line, sizeof line) < 0)
+                return -1;
+        } while (!strstr(line, "\"result\"") && !strstr(line, "\"error\""));
+    }
+    double wall = (now_s() - t0) / calls;
+    *tokens = sim_counter(sim, "token_requests") - tok0;
+    close(in[1]);
+    close(out[0]);
+    waitpid(pid, NULL, 0);
+    return wall;
+}
+
 int main(int argc, char **argv)
 {
     int calls = argc > 1 ? atoi(argv[1]) : 1000;
@@ -109,8 +197,15 @@ int main(int argc, char **argv)
     }
     th_env(&sim);
     unsetenv("SB_CHECK_OUTPUT");
-    printf("== expires_in in seconds (20.0.9+)\n");
+    printf("== expires_in in seconds (20.0.9+), in-process through the MCP core\n");
     long t1 = run(&sim, calls, true);
+    const char *bin = getenv("SWITCHBOARD");
+    if (bin) {
+        long st = -1;
+        double w = run_stdio(bin, calls, &st, &sim);
+        printf("== over stdio (switchboard serve, JSON-RPC lines, one client): %.1f us per tools/call, token "
+               "requests: %ld\n", w * 1e6, st);
+    }
     th_sim_send(&sim, "POST", "config", "{\"expires_in_unit\":\"minutes\"}");
     printf("== expires_in in minutes (before 20.0.9)\n");
     long t2 = run(&sim, calls, false);
