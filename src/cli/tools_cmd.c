@@ -47,7 +47,8 @@ static void print_markdown(const char *name, const json_t *tool, unsigned flags)
     printf("### `%s`%s%s\n\n%s\n\n", name, title ? " — " : "", title ? title : "",
            json_string_value(json_object_get(tool, "description")));
     if (flags & MCP_TOOL_WRITE)
-        printf("Changes state upstream: offered only with `--allow-writes`.\n\n");
+        printf("Changes state upstream: offered only when writes are enabled (`--allow-writes` "
+               "or the family's own configuration).\n\n");
     const json_t *schema = json_object_get(tool, "inputSchema");
     const json_t *props = json_object_get(schema, "properties");
     if (!json_object_size(props))
@@ -72,7 +73,7 @@ static void print_markdown(const char *name, const json_t *tool, unsigned flags)
 static int each_tool(void *ctx, const char *name, const json_t *tool, unsigned flags)
 {
     out_ctx *o = ctx;
-    if ((flags & MCP_TOOL_HIDDEN) || ((flags & MCP_TOOL_WRITE) && !o->writes))
+    if (flags & MCP_TOOL_HIDDEN)
         return 0;
     if (o->format == 1) {
         json_array_append(o->list, (json_t *)tool);

@@ -442,7 +442,7 @@ mcp_call *mcp_call_new(mcp_call_kind kind, mcp_registry *reg)
     return c;
 }
 
-int mcp_call_prepare_tool(mcp_call *c, const char *name, json_t *args, bool writes_ok,
+int mcp_call_prepare_tool(mcp_call *c, const char *name, json_t *args, unsigned writes,
                           char **msg)
 {
     mcp_tool_entry *t = mcp_registry_get_tool(c->reg, name);
@@ -452,8 +452,8 @@ int mcp_call_prepare_tool(mcp_call *c, const char *name, json_t *args, bool writ
     }
     c->tool = t;
     c->family_data = t->family->data;
-    c->writes_ok = writes_ok;
-    if (!mcp_tool_visible(t->flags, writes_ok, false)) {
+    c->writes_ok = mcp_tool_visible(t, writes, false);
+    if (!c->writes_ok) {
         mcp_call_error(c, "Tool %s changes state upstream and writes are not enabled for this "
                           "session: start switchboard with --allow-writes (over HTTP the token "
                           "also needs the tools:write scope).", name);

@@ -21,6 +21,7 @@ typedef struct mcp_family {
     atomic_int refs;
     void *data;
     void (*free_fn)(void *data);
+    bool writes_ok; /* the family enabled its write tools itself (mcp_registry_allow_family_writes) */
     struct mcp_family *next;
 } mcp_family;
 
@@ -84,8 +85,12 @@ void mcp_family_unref(mcp_family *f);
 mcp_family *mcp_registry_family(mcp_registry *reg, void *data);
 /* The routing guide (malloc'd). */
 char *mcp_registry_guide(mcp_registry *reg);
-/* Whether `flags` of a tool are visible to a caller with this write permission. */
-bool mcp_tool_visible(unsigned flags, bool writes_ok, bool listing);
+/* Write permission of a caller, as bits: the server allows writes (--allow-writes), and the
+ * session does (its per-session switch and, over HTTP, the tools:write scope). */
+enum { MCP_W_SERVER = 1u << 0, MCP_W_SESSION = 1u << 1 };
+/* Whether a tool is offered to a caller with these write bits: a write tool needs the session
+ * bit and either the server bit or its family's own approval. listing: hidden tools too. */
+bool mcp_tool_visible(const mcp_tool_entry *t, unsigned writes, bool listing);
 
 /* What a worker runs. */
 typedef enum {
@@ -133,7 +138,7 @@ struct mcp_call {
 mcp_call *mcp_call_new(mcp_call_kind kind, mcp_registry *reg); /* takes the registry ref */
 /* Looks the tool up and validates args (borrowed). Returns -32602 when there is no such tool;
  * else 0 with either c->args ready or c->invalid set and the isError result built. */
-int mcp_call_prepare_tool(mcp_call *c, const char *name, json_t *args, bool writes_ok,
+int mcp_call_prepare_tool(mcp_call *c, const char *name, json_t *args, unsigned writes,
                           char **msg);
 void mcp_call_free(mcp_call *c);
 /* Runs the handler of a call (on a worker). */
@@ -201,7 +206,7 @@ void mcp_session_dispatch(mcp_session *s, const char *method, json_t *id, json_t
 void mcp_session_send_result(mcp_session *s, json_t *id, json_t *result, void *handle);
 void mcp_session_send_rpc_error(mcp_session *s, json_t *id, int code, const char *message,
                                 json_t *data, void *handle);
-bool mcp_session_writes_ok_locked(mcp_session *s);
+unsigned mcp_session_writes_locked(mcp_session *s); /* MCP_W_* bits */
 char *mcp_id_key(const json_t *id);
 
 /* Helpers. */

@@ -80,7 +80,7 @@ char *mcp_server_instructions(mcp_server *srv);
 
 /* Runs one tool in-process, in the calling thread, through the same lookup and validation as
  * tools/call (`switchboard call`, embedding, tests). writes_ok: may a MCP_TOOL_WRITE tool run
- * (also needs cfg.allow_writes). Returns the CallToolResult object (content,
+ * (it also needs cfg.allow_writes or its family's mcp_registry_allow_family_writes). Returns the CallToolResult object (content,
  * structuredContent, isError; new reference), or NULL with *rpc_error = -32602 when there is
  * no such tool. No progress, logging to the client or elicitation (UNSUPPORTED). */
 json_t *mcp_server_call_tool(mcp_server *srv, const char *name, const json_t *args,

@@ -194,6 +194,11 @@ int mcp_call_request(mcp_call *call, const char *method, json_t *params, json_t 
 int mcp_registry_set_input_schema(mcp_registry *reg, const char *tool_name,
                                   const char *schema_json);
 
+/* A family whose own configuration enabled its write tools (e.g. allow_writes = true in its
+ * section) says so here: its MCP_TOOL_WRITE tools are then offered even without --allow-writes.
+ * The per-session check (the tools:write scope over HTTP) still applies. */
+void mcp_registry_allow_family_writes(mcp_registry *reg, void *family_data);
+
 /* Number of tools registered (visible or not). */
 size_t mcp_registry_tool_count(mcp_registry *reg);
 

@@ -116,27 +116,27 @@ bad:
     return -32602;
 }
 
-typedef json_t *(*listing_fn)(void *entry, bool writes_ok);
+typedef json_t *(*listing_fn)(void *entry, unsigned writes);
 
-static json_t *tool_item(void *e, bool writes_ok)
+static json_t *tool_item(void *e, unsigned writes)
 {
     mcp_tool_entry *t = e;
-    return mcp_tool_visible(t->flags, writes_ok, true) ? json_incref(t->listing) : NULL;
+    return mcp_tool_visible(t, writes, true) ? json_incref(t->listing) : NULL;
 }
 
-static json_t *fixed_resource_item(void *e, bool writes_ok)
+static json_t *fixed_resource_item(void *e, unsigned writes)
 {
     mcp_resource_entry *r = e;
     return r->def.uri ? json_incref(r->listing) : NULL;
 }
 
-static json_t *template_item(void *e, bool writes_ok)
+static json_t *template_item(void *e, unsigned writes)
 {
     mcp_resource_entry *r = e;
     return r->def.uri_template ? json_incref(r->listing) : NULL;
 }
 
-static json_t *prompt_item(void *e, bool writes_ok)
+static json_t *prompt_item(void *e, unsigned writes)
 {
     return json_incref(((mcp_prompt_entry *)e)->listing);
 }
@@ -149,7 +149,7 @@ static int list_page(mcp_session *s, json_t *params, const char *key, size_t vec
     if (rc)
         return rc;
     pthread_mutex_lock(&s->lock);
-    bool writes_ok = mcp_session_writes_ok_locked(s);
+    unsigned writes = mcp_session_writes_locked(s);
     pthread_mutex_unlock(&s->lock);
     unsigned page = mcp_server_cfg(s->srv)->page_size;
     mcp_registry *reg = mcp_server_current_registry(s->srv);
@@ -159,7 +159,7 @@ static int list_page(mcp_session *s, json_t *params, const char *key, size_t vec
     bool more = false;
     pthread_rwlock_rdlock(&reg->lock);
     for (size_t i = 0; i < vec->n; i++) {
-        json_t *it = item(vec->v[i], writes_ok);
+        json_t *it = item(vec->v[i], writes);
         if (!it)
             continue;
         if (seen++ < offset) {
@@ -301,11 +301,11 @@ static int m_tools_call(mcp_session *s, json_t *id, json_t *params, void *handle
         return -32602;
     }
     pthread_mutex_lock(&s->lock);
-    bool writes_ok = mcp_session_writes_ok_locked(s);
+    unsigned writes = mcp_session_writes_locked(s);
     pthread_mutex_unlock(&s->lock);
     mcp_call *c = mcp_call_new(MCP_CALL_TOOL, mcp_server_current_registry(s->srv));
     char *ignored = NULL;
-    if (mcp_call_prepare_tool(c, name, json_is_null(args) ? NULL : args, writes_ok, &ignored)) {
+    if (mcp_call_prepare_tool(c, name, json_is_null(args) ? NULL : args, writes, &ignored)) {
         mcp_call_free(c);
         char m[300];
         snprintf(m, sizeof m, "Invalid params: unknown tool '%.200s' (see tools/list)", name);

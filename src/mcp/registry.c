@@ -380,11 +380,22 @@ int mcp_registry_set_input_schema(mcp_registry *reg, const char *tool_name,
     return rc;
 }
 
-bool mcp_tool_visible(unsigned flags, bool writes_ok, bool listing)
+bool mcp_tool_visible(const mcp_tool_entry *t, unsigned writes, bool listing)
 {
-    if (listing && (flags & MCP_TOOL_HIDDEN))
+    if (listing && (t->flags & MCP_TOOL_HIDDEN))
         return false;
-    return !(flags & MCP_TOOL_WRITE) || writes_ok;
+    if (!(t->flags & MCP_TOOL_WRITE))
+        return true;
+    return (writes & MCP_W_SESSION) && ((writes & MCP_W_SERVER) || t->family->writes_ok);
+}
+
+void mcp_registry_allow_family_writes(mcp_registry *reg, void *family_data)
+{
+    pthread_rwlock_wrlock(&reg->lock);
+    mcp_family *f = family_get(reg, family_data);
+    f->writes_ok = true;
+    pthread_rwlock_unlock(&reg->lock);
+    mcp_family_unref(f);
 }
 
 /* ---- hints and the routing guide --------------------------------------------------------- */

@@ -327,7 +327,8 @@ json_t *mcp_server_call_tool(mcp_server *srv, const char *name, const json_t *ar
     mcp_call *c = mcp_call_new(MCP_CALL_DIRECT, mcp_server_current_registry(srv));
     char *msg = NULL;
     int code = mcp_call_prepare_tool(c, name ? name : "", (json_t *)args,
-                                     writes_ok && srv->cfg.allow_writes, &msg);
+                                     (writes_ok ? MCP_W_SESSION : 0u) |
+                                         (srv->cfg.allow_writes ? MCP_W_SERVER : 0u), &msg);
     free(msg);
     if (code) {
         if (rpc_error)

@@ -192,10 +192,10 @@ bool mcp_session_subscribed(mcp_session *s, const char *uri)
 }
 
 /* Caller holds s->lock. */
-bool mcp_session_writes_ok_locked(mcp_session *s)
+unsigned mcp_session_writes_locked(mcp_session *s)
 {
-    return mcp_server_cfg(s->srv)->allow_writes && s->writes &&
-           mcp_scope_has(s->scopes, "tools:write");
+    return (mcp_server_cfg(s->srv)->allow_writes ? MCP_W_SERVER : 0u) |
+           (s->writes && mcp_scope_has(s->scopes, "tools:write") ? MCP_W_SESSION : 0u);
 }
 
 /* ---- in-flight bookkeeping --------------------------------------------------------------- */

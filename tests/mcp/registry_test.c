@@ -114,6 +114,18 @@ static void test_call_path(void **state)
     r = mcp_server_call_tool(srv, "beta.v2", NULL, true, &code);
     assert_null(json_object_get(r, "isError"));
     json_decref(r);
+    r = mcp_server_call_tool(srv, "beta.v2", NULL, false, &code); /* the session says no */
+    assert_true(json_is_true(json_object_get(r, "isError")));
+    json_decref(r);
+    mcp_server_free(srv, 1000);
+
+    /* without --allow-writes, a family may enable its own write tools */
+    srv = server(false);
+    mcp_registry_add_table(mcp_server_registry(srv), good, "fam");
+    mcp_registry_allow_family_writes(mcp_server_registry(srv), "fam");
+    r = mcp_server_call_tool(srv, "beta.v2", NULL, true, &code);
+    assert_null(json_object_get(r, "isError"));
+    json_decref(r);
     mcp_server_free(srv, 1000);
 }
 
