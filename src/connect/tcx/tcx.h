@@ -42,6 +42,8 @@ typedef struct tcx_config {
  * Returns the number of PBXs (0 = 3CX not configured) or -1 with a message in err. */
 int tcx_config_load(const char *config_file, tcx_config **out, char *err, size_t errsz);
 void tcx_config_free(tcx_config *cfg, size_t n);
+/* Only the [pbx NAME] sections of INI text (no environment): for tests and fuzzing. */
+int tcx_config_parse(const char *text, size_t len, tcx_config **out, char *err, size_t errsz);
 
 typedef struct tcx_pbx tcx_pbx;
 

@@ -311,6 +311,22 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
     return 0;
 }
 
+int tcx_config_parse(const char *text, size_t len, tcx_config **out, char *err, size_t errsz)
+{
+    cfg_list l = {0};
+    *out = NULL;
+    if (parse_file(text, len, &l, err, errsz) < 0)
+        goto fail;
+    for (size_t i = 0; i < l.n; i++)
+        if (cfg_check(&l.v[i], err, errsz) < 0)
+            goto fail;
+    *out = l.v;
+    return (int)l.n;
+fail:
+    tcx_config_free(l.v, l.n);
+    return -1;
+}
+
 int tcx_config_load(const char *config_file, tcx_config **out, char *err, size_t errsz)
 {
     cfg_list l = {0};
