@@ -29,7 +29,7 @@ int cxh_sim_start(cxh_sim *s, const char *const *extra)
     argv[n++] = "--now";
     argv[n++] = CXH_NOW;
     argv[n++] = "--max-seconds";
-    argv[n++] = "240";
+    argv[n++] = "600";
     for (size_t i = 0; extra && extra[i] && n < 31; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
@@ -147,6 +147,7 @@ void cxh_env(const cxh_sim *s, const char *refresh)
         setenv("API_PASSWORD", "sim-password", 1);
     setenv("CONNEXCS_BASE_URL", s->api, 1);
     setenv("CONNEXCS_NOW", CXH_NOW, 1);
+    setenv("SB_CHECK_OUTPUT", "1", 1); /* every structuredContent checked against its outputSchema */
 }
 
 mcp_server *cxh_server(void)
@@ -166,8 +167,10 @@ mcp_server *cxh_server(void)
 json_t *cxh_call(mcp_server *srv, const char *tool, const char *args)
 {
     json_t *a = json_loads(args ? args : "{}", 0, NULL);
+    if (!a)
+        a = json_object(); /* unparsable test input: the tool sees no arguments */
     int rpc = 0;
-    json_t *r = mcp_server_call_tool(srv, tool, a ? a : json_object(), false, &rpc);
+    json_t *r = mcp_server_call_tool(srv, tool, a, false, &rpc);
     json_decref(a);
     if (!r)
         r = json_pack("{s:i}", "rpc_error", rpc);
