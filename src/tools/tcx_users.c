@@ -469,6 +469,81 @@ static json_t *by_key(const json_t *arr, const char *key, const json_t *want)
     return NULL;
 }
 
+/* Outcomes of users that were asked for but do not exist. */
+static void not_found_outcomes(const json_t *ids, const json_t *exts, const json_t *found, json_t *outcomes)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        if (!by_key(found, "Id", v))
+            json_array_append_new(outcomes, json_pack("{s:O, s:s}", "id", v, "outcome", "not_found"));
+    }
+    json_array_foreach(exts, i, v) {
+        if (!by_key(found, "Number", v))
+            json_array_append_new(outcomes, json_pack("{s:O, s:s}", "extension", v, "outcome", "not_found"));
+    }
+}
+
+/* After BatchDelete: per user deleted or failed (still there, with 3CX's error when it gave one). */
+static size_t delete_outcomes(const json_t *found, const json_t *after, const json_t *reply, json_t *outcomes)
+{
+    json_t *errs = json_object_get(reply, "value"), *u;
+    size_t i, deleted = 0;
+    json_array_foreach(found, i, u) {
+        json_t *still = by_key(after, "Id", json_object_get(u, "Id"));
+        json_t *o = json_pack("{s:O, s:s, s:s, s:s}", "id", json_object_get(u, "Id"), "extension", tcx_s(u, "Number"),
+                              "name", tcx_s(u, "DisplayName"), "outcome", still ? "failed" : "deleted");
+        json_t *err = by_key(errs, "ExtensionNumber", json_object_get(u, "Number"));
+        if (still)
+            json_object_set_new(o, "error", json_string(err ? tcx_s(err, "Error") : "still present after the delete"));
+        deleted += !still;
+        json_array_append_new(outcomes, o);
+    }
+    return deleted;
+}
+
+static void outcome_text(sb_buf *t, const json_t *outcomes)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(outcomes, i, v) {
+        json_t *idv = json_object_get(v, "id");
+        if (json_is_integer(idv))
+            sb_buf_printf(t, "\nId %lld %s: %s", (long long)json_integer_value(idv), tcx_s(v, "extension"),
+                          tcx_s(v, "outcome"));
+        else
+            sb_buf_printf(t, "\nextension %s: %s", tcx_s(v, "extension"), tcx_s(v, "outcome"));
+        if (*tcx_s(v, "error"))
+            sb_buf_printf(t, " - %s", tcx_s(v, "error"));
+    }
+}
+
+/* Sends BatchDelete for the confirmed users, verifies, and answers with per-user outcomes. */
+static void do_delete(tcx_ctx *c, const json_t *found, json_t *send, json_t *outcomes, const char *summary)
+{
+    json_t *body = json_pack("{s:O}", "Ids", send), *reply = NULL, *after = NULL;
+    tcx_url url;
+    tcx_url_init(&url, "Users/Pbx.BatchDelete");
+    bool ok = tcx_do(c, "POST", &url, body, &reply);
+    json_decref(body);
+    if (ok && lookup_many(c, send, NULL, &after)) {
+        size_t deleted = delete_outcomes(found, after, reply, outcomes);
+        json_t *o = tcx_result(c);
+        json_object_set_new(o, "status", json_string("done"));
+        json_object_set_new(o, "summary", json_string(summary));
+        json_object_set_new(o, "deleted", json_integer((json_int_t)deleted));
+        json_object_set(o, "outcomes", outcomes);
+        sb_buf t;
+        sb_buf_init(&t, 16384);
+        sb_buf_printf(&t, "Deleted %zu of %zu user(s).", deleted, json_array_size(outcomes));
+        outcome_text(&t, outcomes);
+        tcx_finish(c, o, "%s", t.data ? t.data : "");
+        sb_buf_free(&t);
+    }
+    json_decref(reply);
+    json_decref(after);
+}
+
 static void h_delete_user(mcp_call *call, const json_t *args)
 {
     tcx_ctx c;
@@ -479,83 +554,31 @@ static void h_delete_user(mcp_call *call, const json_t *args)
         tcx_failf(&c, "Say which users to delete: ids (numeric Ids from get_user) or extensions.");
         return;
     }
-    json_t *found, *outcomes = json_array(), *send = json_array();
-    if (!lookup_many(&c, ids, exts, &found)) {
-        json_decref(outcomes);
-        json_decref(send);
+    json_t *found;
+    if (!lookup_many(&c, ids, exts, &found))
         return;
-    }
+    json_t *outcomes = json_array(), *send = json_array(), *u;
     sb_buf sum;
     sb_buf_init(&sum, 16384);
     size_t i;
-    json_t *v, *u;
     json_array_foreach(found, i, u) {
         json_array_append(send, json_object_get(u, "Id"));
         sb_buf_printf(&sum, "%s%s %s (Id %lld)", i ? ", " : "", tcx_s(u, "Number"), tcx_s(u, "DisplayName"),
                       (long long)json_integer_value(json_object_get(u, "Id")));
     }
-    json_array_foreach(ids, i, v) if (!by_key(found, "Id", v)) json_array_append_new(
-        outcomes, json_pack("{s:O, s:s}", "id", v, "outcome", "not_found"));
-    json_array_foreach(exts, i, v) if (!by_key(found, "Number", v)) json_array_append_new(
-        outcomes, json_pack("{s:O, s:s}", "extension", v, "outcome", "not_found"));
-    if (json_array_size(send) == 0) {
+    not_found_outcomes(ids, exts, found, outcomes);
+    char *summary = json_array_size(send) ? malloc(sum.len + 200) : NULL;
+    if (!json_array_size(send)) {
         tcx_failf(&c, "None of the given users exist on PBX '%s'; nothing was deleted.", c.cfg->name);
-        goto out;
-    }
-    char *summary = malloc(sum.len + 200);
-    if (!summary)
-        goto out;
-    snprintf(summary, sum.len + 200, "Permanently delete %zu user(s) on PBX '%s': %s.%s", json_array_size(send),
-             c.cfg->name, sum.data, json_array_size(outcomes) ? " Some given users do not exist and are skipped." : "");
-    json_t *res = tcx_result(&c);
-    json_object_set(res, "outcomes", outcomes);
-    bool go = tools_confirm(call, args, summary, res);
-    if (go) {
-        json_t *body = json_pack("{s:O}", "Ids", send), *reply = NULL, *after = NULL;
-        tcx_url url;
-        tcx_url_init(&url, "Users/Pbx.BatchDelete");
-        bool ok = tcx_do(&c, "POST", &url, body, &reply);
-        json_decref(body);
-        if (ok && lookup_many(&c, send, NULL, &after)) {
-            json_t *errs = json_object_get(reply, "value");
-            size_t deleted = 0;
-            json_array_foreach(found, i, u) {
-                json_t *still = by_key(after, "Id", json_object_get(u, "Id"));
-                json_t *o = json_pack("{s:O, s:s, s:s, s:s}", "id", json_object_get(u, "Id"), "extension",
-                                      tcx_s(u, "Number"), "name", tcx_s(u, "DisplayName"), "outcome",
-                                      still ? "failed" : "deleted");
-                json_t *err = by_key(errs, "ExtensionNumber", json_object_get(u, "Number"));
-                if (still)
-                    json_object_set_new(o, "error", json_string(err ? tcx_s(err, "Error") : "still present after the delete"));
-                deleted += !still;
-                json_array_append_new(outcomes, o);
-            }
-            json_t *o = tcx_result(&c);
-            json_object_set_new(o, "status", json_string("done"));
-            json_object_set_new(o, "summary", json_string(summary));
-            json_object_set_new(o, "deleted", json_integer((json_int_t)deleted));
-            json_object_set(o, "outcomes", outcomes);
-            sb_buf t;
-            sb_buf_init(&t, 16384);
-            sb_buf_printf(&t, "Deleted %zu of %zu user(s).", deleted, json_array_size(outcomes));
-            json_array_foreach(outcomes, i, v) {
-                json_t *idv = json_object_get(v, "id");
-                if (json_is_integer(idv))
-                    sb_buf_printf(&t, "\nId %lld %s: %s", (long long)json_integer_value(idv), tcx_s(v, "extension"),
-                                  tcx_s(v, "outcome"));
-                else
-                    sb_buf_printf(&t, "\nextension %s: %s", tcx_s(v, "extension"), tcx_s(v, "outcome"));
-                if (*tcx_s(v, "error"))
-                    sb_buf_printf(&t, " - %s", tcx_s(v, "error"));
-            }
-            tcx_finish(&c, o, "%s", t.data ? t.data : "");
-            sb_buf_free(&t);
-        }
-        json_decref(reply);
-        json_decref(after);
+    } else if (summary) {
+        snprintf(summary, sum.len + 200, "Permanently delete %zu user(s) on PBX '%s': %s.%s", json_array_size(send),
+                 c.cfg->name, sum.data, json_array_size(outcomes) ? " Some given users do not exist and are skipped." : "");
+        json_t *res = tcx_result(&c);
+        json_object_set(res, "outcomes", outcomes);
+        if (tools_confirm(call, args, summary, res))
+            do_delete(&c, found, send, outcomes, summary);
     }
     free(summary);
-out:
     json_decref(found);
     json_decref(outcomes);
     json_decref(send);
