@@ -127,6 +127,35 @@ static const char *const slim_fields[] = {
 
 /* Fetches up to limit segment rows, newest first (the PBX's default order); full = keep every
  * field (includeSegments), else only the fields the summaries use. */
+/* One page of the call log. $count=true is asked for so the cap and the scan limit can be
+ * stated; a PBX that refuses it (400) is asked again without it, once per call. */
+static bool fetch_page(tcx_ctx *c, const char *path, long top, long skip, bool *use_count, json_t **v, long *cnt)
+{
+    for (;;) {
+        tcx_url u;
+        tcx_url_init(&u, path);
+        tcx_url_opt_int(&u, "$top", top);
+        tcx_url_opt_int(&u, "$skip", skip);
+        if (*use_count)
+            tcx_url_opt(&u, "$count", "true");
+        char *url = tcx_url_done(&u);
+        tcx_error e;
+        int rc = url ? tcx_get_collection(c->pbx, url, c->cancel, v, cnt, &e) : -1;
+        free(url);
+        if (rc == 0)
+            return true;
+        if (url && e.kind == TCX_E_BAD_REQUEST && *use_count) {
+            *use_count = false;
+            continue;
+        }
+        if (url)
+            tcx_fail(c, &e);
+        else
+            tcx_failf(c, "out of memory");
+        return false;
+    }
+}
+
 static bool fetch_segments(tcx_ctx *c, const period *p, long limit, bool full, json_t *rows, long *total)
 {
     char *path = call_log_path(p);
@@ -135,18 +164,12 @@ static bool fetch_segments(tcx_ctx *c, const period *p, long limit, bool full, j
         return false;
     }
     *total = -1;
-    bool ok = true;
+    bool ok = true, use_count = true;
     long page = c->cfg->page_size > 0 ? c->cfg->page_size : CALL_PAGE;
     for (long skip = 0; skip < limit; skip += page) {
-        long want = limit - skip < page ? limit - skip : page;
-        tcx_url u;
-        tcx_url_init(&u, path);
-        tcx_url_opt_int(&u, "$top", want);
-        tcx_url_opt_int(&u, "$skip", skip);
-        tcx_url_opt(&u, "$count", "true");
+        long want = limit - skip < page ? limit - skip : page, cnt;
         json_t *v;
-        long cnt;
-        if (!(ok = tcx_list(c, &u, &v, &cnt)))
+        if (!(ok = fetch_page(c, path, want, skip, &use_count, &v, &cnt)))
             break;
         if (cnt >= 0)
             *total = cnt;

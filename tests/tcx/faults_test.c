@@ -241,6 +241,18 @@ static void test_status_errors(void **state)
     assert_non_null(strstr(t, "Simulated upstream failure"));
     free(t);
 
+    /* a PBX that refuses $count on the report function: asked again without it */
+    th_sim_send(&g_sim, "POST", "fault", "{\"path\":\"$count=true\",\"status\":400,\"count\":1}");
+    th_sim_clear_log(&g_sim);
+    json_t *r = call_ok(srv, "get_call_history", "{\"date\":\"2026-06-15\"}");
+    json_t *lines = th_sim_requests(&g_sim, NULL);
+    assert_int_equal(json_array_size(lines), 2);
+    assert_non_null(strstr(json_string_value(json_array_get(lines, 0)), "&$count=true"));
+    assert_null(strstr(json_string_value(json_array_get(lines, 1)), "$count"));
+    assert_true(json_integer_value(th_at(r, "structuredContent/matchedCalls")) > 3);
+    json_decref(lines);
+    json_decref(r);
+
     th_sim_send(&g_sim, "POST", "fault", "{\"path\":\"/xapi/v1/Users\",\"malformed\":true,\"count\":1}");
     t = call_err(srv, "find_users", "{}");
     assert_non_null(strstr(t, "not JSON"));
