@@ -362,6 +362,17 @@ static const char *key_part(const char *key, size_t kl, char *buf, size_t bn, in
 
 /* ---- window detectors -------------------------------------------------------------------- */
 
+typedef struct zr_age {
+    int64_t now_ms, window_ms;
+} zr_age;
+
+static bool zr_recent(const void *val, void *ud)
+{
+    const zr_state *s = val;
+    const zr_age *a = ud;
+    return llabs(a->now_ms - s->last_ms) <= a->window_ms;
+}
+
 static void zero_repeat(cdr_detector *d, const cdr_record *r)
 {
     if (r->billsec_s != 0 || !r->callee.n)
@@ -370,7 +381,14 @@ static void zero_repeat(cdr_detector *d, const cdr_record *r)
     char key[CDR_KTAB_KEY_MAX];
     size_t kl = join_key(key, sizeof key, r->customer, callee ? callee : r->callee.p,
                          callee ? strlen(callee) : r->callee.n);
-    zr_state *s = cdr_ktab_get(&d->zr, key, kl);
+    bool was_truncated = d->zr.truncated;
+    zr_state *s = cdr_ktab_get_capped(&d->zr, key, kl);
+    if (!s && d->zr.n >= d->zr.max_keys) {
+        /* full: forget the numbers whose window has passed (files come in time order) */
+        zr_age age = {r->start_ms, (int64_t)d->t.zero_repeat_window_s * 1000};
+        if (cdr_ktab_retain(&d->zr, zr_recent, &age) && (s = cdr_ktab_get_capped(&d->zr, key, kl)))
+            d->zr.truncated = was_truncated;
+    }
     if (!s)
         return;
     unsigned n = d->t.zero_repeat_min;
@@ -569,7 +587,7 @@ static void prefix_dup(cdr_detector *d, const cdr_record *r)
     char why[64];
     if (!r->callee.n || !dup_pattern(d, r, why, sizeof why))
         return;
-    dup_state *s = cdr_ktab_get(&d->dups, why, strlen(why));
+    dup_state *s = cdr_ktab_get_capped(&d->dups, why, strlen(why));
     if (!s)
         return;
     cdr_finding *f;
@@ -631,19 +649,19 @@ int cdr_detector_add(cdr_detector *d, const cdr_record *r)
     if (enabled(d, CDR_FIND_ROUTING_GAP)) {
         char pfx[CDR_KTAB_KEY_MAX];
         size_t pn = cdr_record_prefix(r, d->t.prefix_digits, pfx, sizeof pfx);
-        tally *t = pn ? cdr_ktab_get(&d->prefixes, pfx, pn) : NULL;
+        tally *t = pn ? cdr_ktab_get_capped(&d->prefixes, pfx, pn) : NULL;
         if (t)
             tally_add(t, r, &d->t);
     }
     if (enabled(d, CDR_FIND_SHORT_CALLS) || enabled(d, CDR_FIND_FAS)) {
-        tally *t = cdr_ktab_get(&d->carriers, carr.p, carr.n);
+        tally *t = cdr_ktab_get_capped(&d->carriers, carr.p, carr.n);
         if (t)
             tally_add(t, r, &d->t);
     }
     char ck[CDR_KTAB_KEY_MAX];
     copy_str(ck, sizeof ck, carr.p, carr.n);
     if (enabled(d, CDR_FIND_BURST_503) && is_503(r)) {
-        burst_state *s = cdr_ktab_get(&d->bursts, carr.p, carr.n);
+        burst_state *s = cdr_ktab_get_capped(&d->bursts, carr.p, carr.n);
         if (s)
             window_event(d, s, r, CDR_FIND_BURST_503, d->t.burst_min, 0,
                          (int64_t)d->t.burst_window_s * 1000, ck, ck);
@@ -652,7 +670,7 @@ int cdr_detector_add(cdr_detector *d, const cdr_record *r)
         cdr_str cu = r->customer.n ? r->customer : CDR_STR("(no customer)");
         char cub[CDR_KTAB_KEY_MAX];
         copy_str(cub, sizeof cub, cu.p, cu.n);
-        burst_state *s = cdr_ktab_get(&d->hcb, cu.p, cu.n);
+        burst_state *s = cdr_ktab_get_capped(&d->hcb, cu.p, cu.n);
         if (s)
             window_event(d, s, r, CDR_FIND_HIGH_COST_BURST, d->t.hc_min_calls, d->t.hc_min_distinct,
                          (int64_t)d->t.hc_window_s * 1000, cub, ck);
@@ -663,7 +681,7 @@ int cdr_detector_add(cdr_detector *d, const cdr_record *r)
         char num[24];
         int nn = snprintf(num, sizeof num, "%lld", (long long)r->billsec_s);
         size_t kl = join_key(key, sizeof key, carr, num, (size_t)nn);
-        round_state *s = cdr_ktab_get(&d->rounds, key, kl);
+        round_state *s = cdr_ktab_get_capped(&d->rounds, key, kl);
         if (s) {
             s->count++;
             if (s->n_ev < KEEP_EV)

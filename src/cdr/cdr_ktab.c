@@ -169,3 +169,46 @@ void *cdr_ktab_get(cdr_ktab *t, const void *key, size_t len)
     i = add(t, h, key, len);
     return i < 0 ? NULL : cdr_ktab_val(t, (uint32_t)i);
 }
+
+void *cdr_ktab_get_capped(cdr_ktab *t, const void *key, size_t len)
+{
+    if (len > CDR_KTAB_KEY_MAX) len = CDR_KTAB_KEY_MAX;
+    uint64_t h = cdr_hash(key, len);
+    uint32_t slot;
+    int64_t i = lookup(t, h, key, len, &slot);
+    if (i >= 0)
+        return (int64_t)i == t->other ? NULL : cdr_ktab_val(t, (uint32_t)i);
+    if (t->n >= t->max_keys) {
+        t->truncated = true;
+        return NULL;
+    }
+    i = add(t, h, key, len);
+    return i < 0 ? NULL : cdr_ktab_val(t, (uint32_t)i);
+}
+
+uint32_t cdr_ktab_retain(cdr_ktab *t, bool (*keep)(const void *val, void *ud), void *ud)
+{
+    uint32_t w = 0, dropped = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        if ((int64_t)i == t->other || !keep(cdr_ktab_val(t, i), ud)) {
+            dropped++;
+            continue;
+        }
+        if (w != i) {
+            t->hashes[w] = t->hashes[i];
+            t->klen[w] = t->klen[i];
+            memcpy(t->keys + (size_t)w * CDR_KTAB_KEY_MAX, t->keys + (size_t)i * CDR_KTAB_KEY_MAX, CDR_KTAB_KEY_MAX);
+            memcpy(cdr_ktab_val(t, w), cdr_ktab_val(t, i), t->val_size);
+        }
+        w++;
+    }
+    t->n = w;
+    t->other = -1;
+    memset(t->slots, 0, t->cap * sizeof *t->slots);
+    for (uint32_t i = 0; i < t->n; i++) {
+        uint32_t j = (uint32_t)t->hashes[i] & (t->cap - 1);
+        while (t->slots[j]) j = (j + 1) & (t->cap - 1);
+        t->slots[j] = i + 1;
+    }
+    return dropped;
+}

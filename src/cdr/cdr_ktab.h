@@ -29,6 +29,12 @@ int cdr_ktab_init(cdr_ktab *t, size_t val_size, uint32_t max_keys);
 void cdr_ktab_free(cdr_ktab *t);
 /* The value for key (created zeroed when new); NULL only when out of memory. */
 void *cdr_ktab_get(cdr_ktab *t, const void *key, size_t len);
+/* Like cdr_ktab_get, but NULL (and `truncated` set) instead of the shared overflow entry when
+ * the table is full: for state that must never mix keys (the detectors' windows). */
+void *cdr_ktab_get_capped(cdr_ktab *t, const void *key, size_t len);
+/* Keeps only the entries for which keep(value, ud) is true (rebuilding the index); returns how
+ * many were dropped. Frees room in a full table of time windows. */
+uint32_t cdr_ktab_retain(cdr_ktab *t, bool (*keep)(const void *val, void *ud), void *ud);
 /* The value for key if present, else NULL. */
 void *cdr_ktab_find(const cdr_ktab *t, const void *key, size_t len);
 /* Entry i (0 <= i < n): key and value. */

@@ -75,7 +75,7 @@ check "$out" .structuredContent.total 2
 printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
     '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
     '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"import_cdrs","arguments":{"path":"big.csv"},"_meta":{"progressToken":"p1"}}}' |
-    timeout 60 "$SB" --data-dir "$T/data" --store "$T/store.db" serve > "$T/proto.out" 2>/dev/null
+    timeout 120 "$SB" --data-dir "$T/data" --store "$T/store.db" serve --drain-ms 100000 > "$T/proto.out" 2>/dev/null
 grep -q '"method":"notifications/progress","params":{"progressToken":"p1"' "$T/proto.out" || fail "no progress notification"
 grep '"id":2' "$T/proto.out" | jq -e '.result.structuredContent.added == 100000' >/dev/null || fail "big import result"
 
