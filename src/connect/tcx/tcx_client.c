@@ -365,7 +365,9 @@ static int get_token(tcx_pbx *p, const volatile int *cancel, long timeout_ms, ch
             p->gen++;
             int64_t margin = life / 10 < 60 ? life / 10 : 60;
             p->refresh_at_ms = now_ms() + (life - margin) * 1000;
-        } else {
+        } else if (e->kind != TCX_E_CANCELLED) {
+            /* share the failure with the calls that waited for this refresh; a cancelled
+             * refresh is not a failure of theirs: one of them starts a new one */
             p->fail_gen++;
             p->last_fail = *e;
         }
