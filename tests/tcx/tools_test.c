@@ -36,7 +36,7 @@ typedef struct tool_case {
     const char *requests[6];  /* exact lines; {NULL} = not checked; {NONE} = none at all */
     const char *bodies[6];    /* JSON of each request body (NULL = not checked) */
     bool is_error;
-    const char *checks[8];    /* "path=JSON", "text~substring", "!path" (absent) */
+    const char *checks[8];    /* "path=JSON", "text~substring", "notext~substring", "!path" (absent) */
 } tool_case;
 
 /* Reads: no state changes. */
@@ -165,13 +165,20 @@ static const tool_case read_cases[] = {
      {0}, false, {"structuredContent/matchedCalls=2", "structuredContent/calls/0/to=\"800\""}},
     {"get_call_history", "{\"date\":\"2026-03-29\",\"timezone\":\"Europe/Berlin\"}",
      {CALLLOG("2026-03-28T23:00:00Z", "2026-03-29T21:59:59Z")}, {0}, false,
-     {"structuredContent/window/hours=23.0", "text~23 hours"}},
+     {"structuredContent/window/hours=23.0", "text~23 hours", "structuredContent/matchedCalls=2", "text~(first)",
+      "text~(last)", "notext~(after)", "notext~(before)"}},
     {"get_call_history", "{\"date\":\"2026-10-25\",\"timezone\":\"Europe/Berlin\"}",
-     {CALLLOG("2026-10-24T22:00:00Z", "2026-10-25T22:59:59Z")}, {0}, false, {"structuredContent/window/hours=25.0"}},
+     {CALLLOG("2026-10-24T22:00:00Z", "2026-10-25T22:59:59Z")}, {0}, false,
+     {"structuredContent/window/hours=25.0", "structuredContent/matchedCalls=2", "text~(first)", "text~(last)",
+      "notext~(after)", "notext~(before)"}},
     {"get_call_history", "{\"date\":\"2026-03-08\",\"timezone\":\"America/New_York\"}",
-     {CALLLOG("2026-03-08T05:00:00Z", "2026-03-09T03:59:59Z")}, {0}, false, {"structuredContent/window/hours=23.0"}},
+     {CALLLOG("2026-03-08T05:00:00Z", "2026-03-09T03:59:59Z")}, {0}, false,
+     {"structuredContent/window/hours=23.0", "structuredContent/matchedCalls=2", "text~(first)", "text~(last)",
+      "notext~(after)", "notext~(before)"}},
     {"get_call_history", "{\"date\":\"2026-11-01\",\"timezone\":\"America/New_York\"}",
-     {CALLLOG("2026-11-01T04:00:00Z", "2026-11-02T04:59:59Z")}, {0}, false, {"structuredContent/window/hours=25.0"}},
+     {CALLLOG("2026-11-01T04:00:00Z", "2026-11-02T04:59:59Z")}, {0}, false,
+     {"structuredContent/window/hours=25.0", "structuredContent/matchedCalls=2", "text~(first)", "text~(last)",
+      "notext~(after)", "notext~(before)"}},
     {"get_call_history", "{\"scope\":\"date\"}", {NONE}, {0}, true, {"text~YYYY-MM-DD"}},
     {"get_call_history", "{\"date\":\"2026-02-30\"}", {NONE}, {0}, true, {"text~YYYY-MM-DD"}},
     {"get_call_history", "{\"timezone\":\"../../etc/passwd\"}", {NONE}, {0}, true, {"text~time zone"}},
@@ -278,6 +285,11 @@ static void check_result(const tool_case *tc, json_t *r)
         fail_msg("%s %s: isError %d, expected %d: %s", tc->tool, tc->args, err, tc->is_error, text);
     for (size_t i = 0; i < 8 && tc->checks[i]; i++) {
         const char *c = tc->checks[i];
+        if (strncmp(c, "notext~", 7) == 0) {
+            if (strstr(text, c + 7))
+                fail_msg("%s %s: text should not contain '%s':\n%s", tc->tool, tc->args, c + 7, text);
+            continue;
+        }
         if (strncmp(c, "text~", 5) == 0) {
             if (!strstr(text, c + 5))
                 fail_msg("%s %s: text lacks '%s':\n%s", tc->tool, tc->args, c + 5, text);
