@@ -17,6 +17,7 @@
 #include "connect/connexcs/cx_client.h"
 #include "connect/http.h"
 #include "harness.h"
+#include "util/health.h"
 
 static cxh_sim g_sim;
 
@@ -304,6 +305,33 @@ static void test_bad_refresh_token(void **state)
     mcp_server_free(srv, 5000);
 }
 
+static void probe_cb(void *ctx, const char *name, bool ok, const char *detail)
+{
+    if (!strcmp(name, "connexcs")) {
+        *(int *)ctx = ok ? 1 : 0;
+        assert_null(strstr(detail, "sim-password"));
+    }
+}
+
+static void test_health_probe(void **state)
+{
+    (void)state;
+    mcp_server *srv = server_with(NULL);
+    int ok = -1;
+    sb_health_check_all(probe_cb, &ok);
+    assert_int_equal(ok, 1);
+    mcp_server_free(srv, 5000);
+    setenv("API_PASSWORD", "wrong-password", 1);
+    srv = cxh_server();
+    ok = -1;
+    sb_health_check_all(probe_cb, &ok);
+    assert_int_equal(ok, 0);
+    mcp_server_free(srv, 5000);
+    ok = -1;
+    sb_health_check_all(probe_cb, &ok); /* the family is gone with its server: no probe left */
+    assert_int_equal(ok, -1);
+}
+
 int main(void)
 {
     cn_http_global_init();
@@ -316,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_cancellation),
         cmocka_unit_test(test_bad_refresh_token),
+        cmocka_unit_test(test_health_probe),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     cn_http_global_cleanup();

@@ -333,9 +333,9 @@ static int exchange(cx_client *c, const char *method, const char *path, const ch
         .cancel = cancel,
     };
     atomic_fetch_add(&c->nreq, 1);
-    if (c->cfg.verbose)
-        sb_debug(CX_MOD, "%s %s%s%s", method, path, query && *query ? "?" : "",
-                 query && *query ? query : "");
+    if (c->cfg.verbose) /* VERBOSE: each upstream request on stderr (never its headers) */
+        sb_log(SB_LOG_INFO, CX_MOD, "%s %s%s%s", method, path, query && *query ? "?" : "",
+               query && *query ? query : "");
     int rc = cn_http_perform(&rq, hr);
     free(url);
     return rc;
