@@ -207,7 +207,9 @@ static void transport_error(tcx_pbx *p, const cn_http_response *r, const char *w
                   "%s sent more data for %s than this server accepts; narrow the query", p->label, what);
         break;
     default:
-        set_error(e, TCX_E_TRANSPORT, 0, "%s: request for %s failed (%.160s)", p->label, what,
+        set_error(e, TCX_E_TRANSPORT, 0,
+                  "%s: no usable answer for %s (%.160s); the connection may have been dropped by the PBX or a "
+                  "proxy: try again, and check that TCX_FQDN/TCX_PORT reach the 3CX web server", p->label, what,
                   r->message[0] ? r->message : "unknown error");
     }
 }
