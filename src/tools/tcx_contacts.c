@@ -27,6 +27,71 @@ static void contact_line(sb_buf *b, const json_t *k)
             sb_buf_printf(b, ", %s %s", phone_fields[i], tcx_s(k, phone_fields[i]));
 }
 
+/* Best match of the contact's phone fields against the number: 2 exact, 1 suffix, 0 none. */
+static int contact_match(tcx_ctx *c, const json_t *k, const char *phone, const char **field)
+{
+    int best = 0;
+    for (size_t i = 0; phone_fields[i]; i++) {
+        int m = tcx_phone_match(c, tcx_s(k, phone_fields[i]), phone);
+        if (m > best) {
+            best = m;
+            *field = phone_fields[i];
+        }
+    }
+    return best;
+}
+
+typedef struct phone_scan {
+    json_t *exact, *suffix; /* matches by kind */
+    long scanned;
+    bool truncated;
+} phone_scan;
+
+/* Compares every contact's phone fields with phone, page by page, at most limit contacts. */
+static bool scan_by_phone(tcx_ctx *c, const char *phone, long limit, phone_scan *ps)
+{
+    *ps = (phone_scan){json_array(), json_array(), 0, false};
+    long page = c->cfg->page_size > 0 ? c->cfg->page_size : CONTACT_PAGE;
+    for (long skip = 0;; skip += page) {
+        if (skip >= limit) {
+            ps->truncated = true;
+            return true;
+        }
+        tcx_url u;
+        tcx_url_init(&u, "Contacts");
+        tcx_url_opt(&u, "$select", CONTACT_SELECT);
+        tcx_url_opt(&u, "$orderby", "Id asc");
+        tcx_url_opt_int(&u, "$top", page);
+        tcx_url_opt_int(&u, "$skip", skip);
+        json_t *v, *k;
+        long cnt;
+        if (!tcx_list(c, &u, &v, &cnt))
+            return false;
+        size_t i;
+        json_array_foreach(v, i, k) {
+            const char *field = "";
+            int m = contact_match(c, k, phone, &field);
+            if (!m)
+                continue;
+            json_t *o = tcx_pick(k, contact_fields);
+            json_object_set_new(o, "matchedField", json_string(field));
+            json_array_append_new(m == 2 ? ps->exact : ps->suffix, o);
+        }
+        size_t got = json_array_size(v);
+        ps->scanned += (long)got;
+        json_decref(v);
+        if ((long)got < page)
+            return true;
+        mcp_call_progress(c->call, (double)ps->scanned, 0, "scanning contacts");
+    }
+}
+
+static void scan_free(phone_scan *ps)
+{
+    json_decref(ps->exact);
+    json_decref(ps->suffix);
+}
+
 static void h_search_contacts(mcp_call *call, const json_t *args)
 {
     tcx_ctx c;
@@ -54,42 +119,43 @@ static void h_search_contacts(mcp_call *call, const json_t *args)
     if (!tcx_list(&c, &u, &v, &total))
         return;
     json_t *items = json_array();
+    const char *mode = "text";
+    if (json_array_size(v) == 0 && skip == 0 && tcx_looks_like_phone(q)) {
+        /* the number may be written differently in the phonebook: compare across forms */
+        phone_scan ps;
+        if (!scan_by_phone(&c, q, 5000, &ps)) {
+            scan_free(&ps);
+            json_decref(items);
+            json_decref(v);
+            return;
+        }
+        json_array_extend(items, json_array_size(ps.exact) ? ps.exact : ps.suffix);
+        mode = "phone";
+        scan_free(&ps);
+    } else {
+        size_t i;
+        json_t *k;
+        json_array_foreach(v, i, k) json_array_append_new(items, tcx_pick(k, contact_fields));
+    }
     sb_buf b;
     sb_buf_init(&b, 64 * 1024);
     size_t i;
     json_t *k;
-    json_array_foreach(v, i, k) {
-        json_array_append_new(items, tcx_pick(k, contact_fields));
-        contact_line(&b, k);
-    }
+    json_array_foreach(items, i, k) contact_line(&b, k);
     size_t n = json_array_size(items);
-    if (total < 0)
+    if (total < 0 || strcmp(mode, "phone") == 0)
         total = skip + (long)n;
     json_t *out = tcx_result(&c);
     json_object_set_new(out, "query", json_string(q));
+    json_object_set_new(out, "matchMode", json_string(mode));
     json_object_set_new(out, "total", json_integer(total));
     json_object_set_new(out, "returned", json_integer((json_int_t)n));
     json_object_set_new(out, "hasMore", json_boolean(skip + (long)n < total));
     json_object_set_new(out, "contacts", items);
     tcx_finish(&c, out, "%zu of %ld contact(s) matching '%s'%s%s", n, total, q,
-               tcx_looks_like_phone(q) ? " (for numbers written differently use find_contact_by_phone)" : "",
-               b.data ? b.data : "");
+               strcmp(mode, "phone") == 0 ? " (compared as a phone number in any form)" : "", b.data ? b.data : "");
     sb_buf_free(&b);
     json_decref(v);
-}
-
-/* Best match of the contact's phone fields against the number: 2 exact, 1 suffix, 0 none. */
-static int contact_match(tcx_ctx *c, const json_t *k, const char *phone, const char **field)
-{
-    int best = 0;
-    for (size_t i = 0; phone_fields[i]; i++) {
-        int m = tcx_phone_match(c, tcx_s(k, phone_fields[i]), phone);
-        if (m > best) {
-            best = m;
-            *field = phone_fields[i];
-        }
-    }
-    return best;
 }
 
 static void h_find_contact_by_phone(mcp_call *call, const json_t *args)
@@ -99,53 +165,18 @@ static void h_find_contact_by_phone(mcp_call *call, const json_t *args)
         return;
     const char *phone = json_string_value(json_object_get(args, "phone"));
     long limit = (long)json_integer_value(json_object_get(args, "scanLimit"));
-    json_t *exact = json_array(), *suffix = json_array();
-    long scanned = 0;
-    bool truncated = false;
-    long page = c.cfg->page_size > 0 ? c.cfg->page_size : CONTACT_PAGE;
-    for (long skip = 0;; skip += page) {
-        if (skip >= limit) {
-            truncated = true;
-            break;
-        }
-        tcx_url u;
-        tcx_url_init(&u, "Contacts");
-        tcx_url_opt(&u, "$select", CONTACT_SELECT);
-        tcx_url_opt(&u, "$orderby", "Id asc");
-        tcx_url_opt_int(&u, "$top", page);
-        tcx_url_opt_int(&u, "$skip", skip);
-        json_t *v;
-        long cnt;
-        if (!tcx_list(&c, &u, &v, &cnt)) {
-            json_decref(exact);
-            json_decref(suffix);
-            return;
-        }
-        size_t i;
-        json_t *k;
-        json_array_foreach(v, i, k) {
-            const char *field = "";
-            int m = contact_match(&c, k, phone, &field);
-            if (!m)
-                continue;
-            json_t *o = tcx_pick(k, contact_fields);
-            json_object_set_new(o, "matchedField", json_string(field));
-            json_array_append_new(m == 2 ? exact : suffix, o);
-        }
-        size_t got = json_array_size(v);
-        scanned += (long)got;
-        json_decref(v);
-        if ((long)got < page)
-            break;
-        mcp_call_progress(call, (double)scanned, 0, "scanning contacts");
+    phone_scan ps;
+    if (!scan_by_phone(&c, phone, limit, &ps)) {
+        scan_free(&ps);
+        return;
     }
-    const char *mode = json_array_size(exact) ? "exact" : json_array_size(suffix) ? "suffix" : "none";
-    json_t *items = json_array_size(exact) ? exact : suffix;
+    const char *mode = json_array_size(ps.exact) ? "exact" : json_array_size(ps.suffix) ? "suffix" : "none";
+    json_t *items = json_array_size(ps.exact) ? ps.exact : ps.suffix;
     json_t *out = tcx_result(&c);
     json_object_set_new(out, "phone", json_string(phone));
     json_object_set_new(out, "matchMode", json_string(mode));
-    json_object_set_new(out, "scanned", json_integer(scanned));
-    json_object_set_new(out, "truncated", json_boolean(truncated));
+    json_object_set_new(out, "scanned", json_integer(ps.scanned));
+    json_object_set_new(out, "truncated", json_boolean(ps.truncated));
     json_object_set_new(out, "returned", json_integer((json_int_t)json_array_size(items)));
     json_object_set(out, "contacts", items);
     if (!c.fam->country[c.idx])
@@ -157,10 +188,9 @@ static void h_find_contact_by_phone(mcp_call *call, const json_t *args)
     json_t *k;
     json_array_foreach(items, i, k) contact_line(&b, k);
     tcx_finish(&c, out, "%zu contact(s) with number %s (%s match, %ld scanned%s)%s", json_array_size(items), phone,
-               mode, scanned, truncated ? ", scan limit reached" : "", b.data ? b.data : "");
+               mode, ps.scanned, ps.truncated ? ", scan limit reached" : "", b.data ? b.data : "");
     sb_buf_free(&b);
-    json_decref(exact);
-    json_decref(suffix);
+    scan_free(&ps);
 }
 
 static const mcp_param p_search[] = {
@@ -182,11 +212,12 @@ static const mcp_param p_phone[] = {
 
 const mcp_tool_def tcx_contact_tools[] = {
     {.name = "search_contacts", .title = "Search the phonebook",
-     .description = "Searches the PBX phonebook by name, company, e-mail or number text.",
+     .description = "Searches the PBX phonebook by name, company, e-mail or number text; a phone number that is "
+                    "written differently in the phonebook is still found.",
      .params = p_search, .annotations = RO,
      .output_schema = "{\"type\":\"object\",\"properties\":{" TCX_OS_PBX "," TCX_OS_PAGE ",\"query\":{\"type\":\"string\"},"
-                      "\"contacts\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}},\"required\":[\"contacts\","
-                      "\"returned\",\"hasMore\"]}",
+                      "\"matchMode\":{\"type\":\"string\",\"enum\":[\"text\",\"phone\"]},\"contacts\":{\"type\":\"array\",\"items\":"
+                      "{\"type\":\"object\"}}},\"required\":[\"contacts\",\"returned\",\"hasMore\"]}",
      .handler = h_search_contacts},
     {.name = "find_contact_by_phone", .title = "Who has this number",
      .description = "Finds phonebook contacts by phone number, whatever the form (+49..., 0049..., 0...), across all "
