@@ -457,8 +457,14 @@ static void h_get_call_history(mcp_call *call, const json_t *args)
     json_object_set_new(out, "calls", page);
     sb_buf b;
     sb_buf_init(&b, 256 * 1024);
-    sb_buf_printf(&b, "%zu call(s), %zu missed, %s %s (%s, %s to %s)%s", matched, missed,
-                  p.date[0] ? "on" : "in the", p.date[0] ? p.date : "last 24 hours", sb_tz_name(tz), f, t,
+    char when[64];
+    if (strcmp(p.scope, "last_24_hours") == 0)
+        snprintf(when, sizeof when, "in the last 24 hours");
+    else if (strcmp(p.scope, "all_recent") == 0)
+        snprintf(when, sizeof when, "in the 4 local days up to %s", p.date);
+    else
+        snprintf(when, sizeof when, "on %s", p.date);
+    sb_buf_printf(&b, "%zu call(s), %zu missed, %s (%s, %s to %s)%s", matched, missed, when, sb_tz_name(tz), f, t,
                   matched > json_array_size(page) ? "; newest shown first, raise top for more" : "");
     for (size_t i = 0; i < json_array_size(notes); i++)
         sb_buf_printf(&b, "\nNote: %s", json_string_value(json_array_get(notes, i)));
