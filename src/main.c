@@ -23,7 +23,8 @@ void cli_usage(bool to_stderr)
                "CDRs)\n\nusage: switchboard [OPTIONS] [COMMAND [ARGS]]\n\ncommands:\n",
             SB_VERSION);
     for (const cli_command *c = cli_commands; c->name; c++)
-        fprintf(f, "  %-8s %-32s %s\n", c->name, c->usage ? c->usage : "", c->summary);
+        fprintf(f, "  %-8s %s\n           switchboard %s %s\n", c->name, c->summary, c->name,
+                c->usage ? c->usage : "");
     fprintf(f, "\noptions (anywhere on the line):\n"
                "  --allow-writes          offer the tools that change state upstream (each is "
                "still confirmed)\n"
@@ -35,7 +36,10 @@ void cli_usage(bool to_stderr)
                "  --conformance-fixtures  register the MCP conformance suite's fixture tools, "
                "resources, prompts\n"
                "  -v, --verbose           debug logs on stderr (also VERBOSE=1)\n"
-               "  --version, -h/--help\n");
+               "  --version, -h/--help\n\nserve options:\n"
+               "  --workers N             handler threads (1-64, default 4)\n"
+               "  --drain-ms N            at end of input, how long calls in flight may finish "
+               "(default 5000)\n");
     cli_serve_usage(f);
     fprintf(f, "\nstdio: one JSON-RPC message per line, at most %u bytes; logs on stderr.\n",
             MCP_MAX_MESSAGE);

@@ -2,7 +2,7 @@
 #include "cli/cli.h"
 
 const cli_command cli_commands[] = {
-    {"serve", cli_serve, "serve MCP over stdio (the default command)", "[--drain-ms N]"},
+    {"serve", cli_serve, "serve MCP over stdio (the default command)", "[serve options]"},
     {"tools", cli_tools, "print the tool catalogue", "[--json|--markdown]"},
     {"call", cli_call, "run one tool in-process and print its result (exit 1 on isError)",
      "TOOL ['JSON-ARGS'] [--json]"},

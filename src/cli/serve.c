@@ -107,11 +107,27 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
-static unsigned arg_unsigned(int argc, char **argv, const char *name, unsigned dflt)
+/* The value of "--name N" (or "--name=N"), clamped to [lo, hi]; dflt when absent or not a number. */
+static unsigned arg_unsigned(int argc, char **argv, const char *name, unsigned dflt, unsigned lo,
+                             unsigned hi)
 {
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name))
-            return (unsigned)strtoul(argv[i + 1], NULL, 10);
+    size_t n = strlen(name);
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], name) && i + 1 < argc)
+            v = argv[i + 1];
+        else if (!strncmp(argv[i], name, n) && argv[i][n] == '=')
+            v = argv[i] + n + 1;
+        if (!v)
+            continue;
+        char *end;
+        unsigned long x = strtoul(v, &end, 10);
+        if (end == v || *end) {
+            sb_warn(MOD, "%s: '%s' is not a number; using %u", name, v, dflt);
+            return dflt;
+        }
+        return x < lo ? lo : x > hi ? hi : (unsigned)x;
+    }
     return dflt;
 }
 
@@ -137,11 +153,11 @@ int cli_serve(int argc, char **argv, const sb_options *opt)
     signal(SIGPIPE, SIG_IGN);
 
     const cli_serve_mode *mode = pick_mode(argc, argv);
-    mcp_server *srv = cli_server_new(opt, arg_unsigned(argc, argv, "--workers", 0));
+    mcp_server *srv = cli_server_new(opt, arg_unsigned(argc, argv, "--workers", 4, 1, 64));
     if (!srv)
         return 1;
     serve_ctx c = {.srv = srv, .opt = opt, .mode = mode ? mode : &stdio_mode};
-    stdio_drain_ms = arg_unsigned(argc, argv, "--drain-ms", 5000);
+    stdio_drain_ms = arg_unsigned(argc, argv, "--drain-ms", 5000, 1, 600000);
     pthread_t th;
     pthread_create(&th, NULL, signal_thread, &c);
     int rc = c.mode->run(srv, argc, argv, opt);
