@@ -94,12 +94,14 @@ static void correlate_legs(sip_report *r, double window_s)
     int64_t w = (int64_t)(window_s * 1e6);
     for (size_t i = 0; i < r->n_calls; i++) {
         sip_call *a = &r->calls[i];
-        if (a->kind != SIP_KIND_CALL || a->xcid)
+        if (a->kind != SIP_KIND_CALL || a->xcid || a->leg_group >= 0)
             continue;
         for (size_t j = i + 1; j < r->n_calls && r->calls[j].start_us - a->start_us <= w; j++) {
             sip_call *b = &r->calls[j];
-            if (b->kind != SIP_KIND_CALL || b->xcid || b->leg_group >= 0 ||
-                !sip_addr_same_host(&b->caller, &a->callee) ||
+            /* one leg leaves the host the other went to (either may be captured first) */
+            bool chained = sip_addr_same_host(&b->caller, &a->callee) ||
+                           sip_addr_same_host(&a->caller, &b->callee);
+            if (b->kind != SIP_KIND_CALL || b->xcid || b->leg_group >= 0 || !chained ||
                 sip_addr_equal(&b->caller, &a->caller) || !suffix_match(a->to_user, b->to_user))
                 continue;
             if (a->leg_group < 0)

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bench/sip.sh - `switchboard analyze` against sngrep and tshark on one capture of >= 100,000 SIP
+# messages made here with SIPp on loopback (built-in uac/uas, all calls on one UDP 5-tuple, the
+# trunk case). Reports messages per second and peak RSS of each, as ratios to sngrep, and the
+# dialog counts (switchboard's Call-IDs against sngrep's "Dialog count").
+# Needs root (tcpdump on lo), sip-tester (sipp), tcpdump, sngrep, tshark, GNU time.
+# Usage: bench/sip.sh [workdir] [calls]   (default /tmp/sb-sipbench, 17000 calls = 102,000 msgs)
+#        SWITCHBOARD=path/to/switchboard  (default build/switchboard)
+#        KEEP=1 keeps the capture (reused by the next run when the call count matches).
+# Goals (issue 6): >= 30x sngrep's messages/s, <= 1/4 of its peak RSS, the same dialog count.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+W=${1:-/tmp/sb-sipbench}
+CALLS=${2:-17000}
+SB=${SWITCHBOARD:-$root/build/switchboard}
+mkdir -p "$W"
+cd "$W" || exit 1
+for t in sipp tcpdump sngrep tshark /usr/bin/time; do
+  command -v "$t" >/dev/null || { echo "missing $t (make deps)"; exit 1; }
+done
+[ -x "$SB" ] || { echo "missing $SB (make build)"; exit 1; }
+
+if [ ! -s big.pcap ] || [ "$(cat big.calls 2>/dev/null)" != "$CALLS" ]; then
+  echo "building the capture: $CALLS calls with SIPp (about $((CALLS / 1000 + 10)) s)"
+  rm -f big.pcap
+  tcpdump -i lo -s 0 -B 65536 -U -Z root -w big.pcap 'udp port 5060 or udp port 5070' 2>tcpdump.log &
+  CAP=$!
+  sleep 1
+  timeout 300 sipp -sn uas -i 127.0.0.1 -p 5060 -m "$CALLS" -nostdin >uas.out 2>&1 &
+  UAS=$!
+  sleep 0.5
+  timeout 300 sipp -sn uac 127.0.0.1:5060 -i 127.0.0.1 -p 5070 -m "$CALLS" -r 1000 -d 1000 \
+    -l 5000 -nostdin >uac.out 2>&1
+  wait $UAS
+  sleep 1
+  kill -INT $CAP
+  wait $CAP
+  grep -E "captured|dropped" tcpdump.log
+  echo "$CALLS" > big.calls
+fi
+
+# run LABEL CMD... : best wall time of 3 runs (date), peak RSS (GNU time), stdout kept
+run() {
+  local label=$1 best="" rss=0
+  shift
+  for i in 1 2 3; do
+    local t0 t1 w r
+    t0=$(date +%s.%N)
+    /usr/bin/time -f '%M' -o "$label.rss" "$@" >"$label.out" 2>"$label.err"
+    t1=$(date +%s.%N)
+    w=$(echo "$t1 - $t0" | bc -l)
+    r=$(tail -n 1 "$label.rss")
+    if [ -z "$best" ] || [ "$(echo "$w < $best" | bc -l)" = 1 ]; then best=$w; fi
+    [ "$r" -gt "$rss" ] && rss=$r
+  done
+  echo "$best $rss"
+}
+
+read -r SB_WALL SB_RSS < <(run switchboard "$SB" analyze big.pcap --no-progress)
+MSGS=$(sed -n 's/.* \([0-9]*\) SIP messages.*/\1/p' switchboard.out | head -n 1)
+SB_DIALOGS=$(sed -n 's/.* \([0-9]*\) Call-IDs.*/\1/p' switchboard.out | head -n 1)
+read -r NG_WALL NG_RSS < <(run sngrep sngrep -I big.pcap -N -l 1000000)
+NG_DIALOGS=$(sed -n 's/.*Dialog count: \([0-9]*\).*/\1/p' sngrep.out | head -n 1)
+read -r TS_WALL TS_RSS < <(run tshark tshark -r big.pcap -q -z sip,stat)
+
+rate() { echo "$MSGS / $1" | bc -l | xargs printf '%.0f'; }
+SB_RATE=$(rate "$SB_WALL")
+NG_RATE=$(rate "$NG_WALL")
+TS_RATE=$(rate "$TS_WALL")
+echo
+echo "capture: $(du -h big.pcap | cut -f1), $MSGS SIP messages ($CALLS calls)"
+printf '%-40s %10s %12s %10s\n' command "wall s" "msgs/s" "peak RSS kB"
+printf '%-40s %10.3f %12s %10s\n' "switchboard analyze big.pcap" "$SB_WALL" "$SB_RATE" "$SB_RSS"
+printf '%-40s %10.3f %12s %10s\n' "sngrep -I big.pcap -N -l 1000000" "$NG_WALL" "$NG_RATE" "$NG_RSS"
+printf '%-40s %10.3f %12s %10s\n' "tshark -r big.pcap -q -z sip,stat" "$TS_WALL" "$TS_RATE" "$TS_RSS"
+SPEED=$(echo "$SB_RATE / $NG_RATE" | bc -l)
+MEM=$(echo "$NG_RSS / $SB_RSS" | bc -l)
+printf 'switchboard vs sngrep: %.1fx messages/s (goal >= 30x), 1/%.1f of the peak RSS (goal >= 1/4)\n' "$SPEED" "$MEM"
+printf 'switchboard vs tshark: %.1fx messages/s, 1/%.1f of the peak RSS\n' \
+  "$(echo "$SB_RATE / $TS_RATE" | bc -l)" "$(echo "$TS_RSS / $SB_RSS" | bc -l)"
+echo "dialogs: switchboard $SB_DIALOGS Call-IDs, sngrep $NG_DIALOGS"
+[ "${KEEP:-0}" = 1 ] || rm -f big.pcap big.calls
+ok=1
+[ "$(echo "$SPEED >= 30" | bc -l)" = 1 ] || ok=0
+[ "$(echo "$MEM >= 4" | bc -l)" = 1 ] || ok=0
+[ "$SB_DIALOGS" = "$NG_DIALOGS" ] || ok=0
+[ $ok = 1 ] && echo "goals met" || echo "goals NOT met"
