@@ -27,7 +27,8 @@ void cli_usage(bool to_stderr)
                 c->usage ? c->usage : "");
     fprintf(f, "\noptions (anywhere on the line):\n"
                "  --allow-writes          offer the tools that change state upstream (each is "
-               "still confirmed)\n"
+               "still confirmed;\n"
+               "                          also SB_ALLOW_WRITES=1 or TCX_ALLOW_WRITES=1)\n"
                "  --config FILE           configuration file (INI sections per upstream)\n"
                "  --data-dir DIR          where capture and CDR files may be read (repeatable; "
                "default .)\n"
@@ -68,7 +69,8 @@ int main(int argc, char **argv)
 {
     static const char *dirs[MAX_DATA_DIRS];
     sb_options opt = {.data_dirs = dirs};
-    opt.allow_writes = env_true("SB_ALLOW_WRITES");
+    /* TCX_ALLOW_WRITES is the 3CX family's historical switch; it enables writes server-wide */
+    opt.allow_writes = env_true("SB_ALLOW_WRITES") || env_true("TCX_ALLOW_WRITES");
     if (env_true("VERBOSE"))
         sb_log_set_level(SB_LOG_DEBUG);
     char **rest = calloc((size_t)argc + 1, sizeof *rest);

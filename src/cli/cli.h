@@ -32,12 +32,14 @@ extern const cli_command cli_commands[];
 /* A way to serve besides stdio. `flag` selects it when it appears among serve's arguments
  * (e.g. "--http"); run() serves until stop() is called (from the signal thread on SIGTERM /
  * SIGINT), then returns the exit status; it gets serve's whole argv to read its options.
- * SIGHUP reloads the registry in the core (the mode has nothing to do). */
+ * SIGHUP reloads the tool registry in the core, then calls reload() (may be NULL) so the
+ * mode re-reads its own files (e.g. a token file). */
 typedef struct cli_serve_mode {
     const char *flag;
     const char *usage; /* option lines for --help */
     int (*run)(mcp_server *srv, int argc, char **argv, const sb_options *opt);
     void (*stop)(void);
+    void (*reload)(void);
 } cli_serve_mode;
 
 /* Builds a server with every configured tool family registered (tools_register_all). NULL

@@ -19,8 +19,8 @@
 
 /* Transports other than stdio add their row here (flag, usage, run, stop). */
 static const cli_serve_mode cli_serve_modes[] = {
-    {"--http", HTTP_CLI_USAGE, http_cli_run, http_cli_stop},
-    {NULL, NULL, NULL, NULL},
+    {"--http", HTTP_CLI_USAGE, http_cli_run, http_cli_stop, http_cli_reload},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 typedef struct serve_ctx {
@@ -36,6 +36,8 @@ static bool handle_signal(serve_ctx *c, int signo)
     if (signo == SIGHUP) {
         sb_info(MOD, "SIGHUP: reloading the configuration");
         cli_reload(c->srv, c->opt);
+        if (c->mode->reload)
+            c->mode->reload();
         return false;
     }
     sb_info(MOD, "%s: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -84,7 +86,7 @@ static void stdio_stop(void)
     }
 }
 
-static const cli_serve_mode stdio_mode = {NULL, NULL, stdio_run, stdio_stop};
+static const cli_serve_mode stdio_mode = {NULL, NULL, stdio_run, stdio_stop, NULL};
 
 /* Waits for SIGTERM/SIGINT (stop the mode), SIGHUP (reload) and SIGUSR1 (serving ended). */
 static void *signal_thread(void *arg)

@@ -240,6 +240,9 @@ static const char schema_2020_12_json[] =
 static const mcp_tool_def fixture_tools[] = {
     {.name = "echo", .description = "Echo the message back (benchmarks)", .params = echo_params,
      .annotations = RO, .handler = echo, .flags = MCP_TOOL_INLINE},
+    {.name = "test_write_echo", .description = "Echo, declared as changing state (write-gate tests)",
+     .params = echo_params, .annotations = MCP_ANN_DESTRUCTIVE, .handler = echo,
+     .flags = MCP_TOOL_WRITE},
     {.name = "slow", .description = "Sleeps, reporting progress; honours cancellation (tests)",
      .params = slow_params, .annotations = RO, .handler = slow},
     {.name = "test_simple_text", .description = "Returns a simple text response",

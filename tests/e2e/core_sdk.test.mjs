@@ -169,3 +169,19 @@ test("protocol versions: echoed when supported, newest otherwise", async () => {
     await s.close();
   }
 });
+
+test("write tools: hidden and refused unless writes are enabled", async () => {
+  const off = await open(["--conformance-fixtures"]);
+  assert.equal((await off.client.listTools()).tools.some((t) => t.name === "test_write_echo"), false);
+  const refused = await off.client.callTool({ name: "test_write_echo", arguments: { message: "x" } });
+  assert.equal(refused.isError, true);
+  assert.match(refused.content[0].text, /--allow-writes/);
+  for (const [args, env] of [[["--allow-writes"], {}], [[], { SB_ALLOW_WRITES: "1" }], [[], { TCX_ALLOW_WRITES: "true" }]]) {
+    const on = await open(["--conformance-fixtures", ...args], { env });
+    const t = (await on.client.listTools()).tools.find((x) => x.name === "test_write_echo");
+    assert.ok(t, JSON.stringify({ args, env }));
+    assert.equal(t.annotations.destructiveHint, true);
+    const r = await on.client.callTool({ name: "test_write_echo", arguments: { message: "ok" } });
+    assert.equal(r.content[0].text, "ok");
+  }
+});
