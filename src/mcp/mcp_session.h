@@ -54,7 +54,9 @@ typedef struct mcp_server_config {
 mcp_server *mcp_server_new(const mcp_server_config *cfg);
 
 /* Cancels every call in flight, waits (bounded by timeout_ms) for handlers to return, stops
- * the workers and frees everything. Sessions still open are closed first. */
+ * the workers and frees everything. Close every session first (mcp_session_close): while a
+ * session is still open, or a handler ignores cancellation past the timeout, the calls are
+ * cancelled but the memory is left to the exiting process rather than freed under a user. */
 void mcp_server_free(mcp_server *srv, unsigned timeout_ms);
 
 /* The live registry: families register into it before serving, embedding code may add tools

@@ -150,11 +150,13 @@ void mcp_server_free(mcp_server *srv, unsigned timeout_ms)
         pthread_cond_timedwait(&srv->idle, &srv->lock, &ts);
     }
     bool all_done = srv->running_workers == 0;
+    size_t open_sessions = srv->sessions.n;
     pthread_mutex_unlock(&srv->lock);
-    if (!all_done) {
-        /* A handler ignores cancellation: leave the server to the exiting process rather
-         * than free memory a thread still uses. */
-        sb_warn(MOD, "%u handler(s) still running at shutdown", srv->running_workers);
+    if (!all_done || open_sessions) {
+        /* A handler ignores cancellation, or a transport still holds a session: leave the
+         * server to the exiting process rather than free memory someone still uses. */
+        sb_warn(MOD, "shutdown: %u handler(s) still running, %zu session(s) still open",
+                srv->running_workers, open_sessions);
         return;
     }
     for (unsigned i = 0; i < srv->nworkers; i++)
