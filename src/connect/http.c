@@ -127,7 +127,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
                        curl_off_t ulnow)
 {
     const transfer *t = ud;
-    return t->req->cancel && *t->req->cancel ? 1 : 0;
+    return t->req->cancel && __atomic_load_n(t->req->cancel, __ATOMIC_RELAXED) ? 1 : 0;
 }
 
 static cn_http_error classify(CURLcode rc)
