@@ -737,6 +737,50 @@ static json_t *dup_cards(mcp_call *call, cx_client *c, const diag_ctx *d, const 
 /* ---- the detector tools ------------------------------------------------------------------ */
 
 /* Runs the CDR detector of one kind over the window and answers with its findings. */
+/* The CDR engine keeps evidence rows in fixed buffers that can cut a long Call-ID. A Call-ID
+ * that filled its buffer is looked up again (POST cdr: callid like '<cut>%' at that second), so
+ * the evidence always names calls that getSipTrace can open. Bounded: at most 40 lookups. */
+#define RESTORE_MAX 40
+
+static bool maybe_cut(const char *id)
+{
+    size_t n = strlen(id);
+    return n == 27 || n == 39 || n == CDR_EVIDENCE_STR - 1; /* the engine's buffer sizes - 1 */
+}
+
+static void restore_callids(mcp_call *call, cx_client *c, json_t *findings)
+{
+    unsigned lookups = 0;
+    for (size_t i = 0; i < json_array_size(findings); i++) {
+        json_t *ev = json_object_get(json_array_get(findings, i), "evidence");
+        for (size_t e = 0; e < json_array_size(ev) && lookups < RESTORE_MAX; e++) {
+            json_t *row = json_array_get(ev, e);
+            const char *id = json_string_value(json_object_get(row, "call_id"));
+            const char *st = json_string_value(json_object_get(row, "start"));
+            int64_t ms;
+            if (!id || !st || !maybe_cut(id) || cdr_parse_time(st, strlen(st), &ms) != 0)
+                continue;
+            lookups++;
+            cx_window w;
+            cx_fmt_dt((time_t)(ms / 1000), w.start_dt, sizeof w.start_dt);
+            cx_fmt_dt((time_t)(ms / 1000) + 1, w.end_dt, sizeof w.end_dt);
+            static const char *const fields[] = {"dt", "callid", NULL};
+            json_t *body = cx_cdr_body(fields, &w, 2, NULL);
+            char like[80];
+            snprintf(like, sizeof like, "%s%%", id);
+            cx_cdr_rule(body, "callid", "like", json_string(like));
+            cx_response r;
+            if (cx_post_json(c, "cdr", body, mcp_call_cancel_flag(call), &r) == 0 && json_array_size(r.json) == 1) {
+                const char *full = json_string_value(json_object_get(json_array_get(r.json, 0), "callid"));
+                if (full && !strncmp(full, id, strlen(id)))
+                    json_object_set_new(row, "call_id", json_string(full));
+            }
+            cx_response_free(&r);
+            json_decref(body);
+        }
+    }
+}
+
 typedef json_t *(*extra_fn)(mcp_call *call, cx_client *c, const diag_ctx *d, const cdr_finding *fd, size_t n);
 
 static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, const cdr_thresholds *t,
@@ -762,25 +806,30 @@ static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, co
     const cdr_finding *fd = cdr_detector_finish(d.det, &n);
     if (extra_of)
         extra = extra_of(call, c, &d, fd, n);
+    json_t *dj = cdr_detector_json(d.det);
+    json_t *findings = json_object_get(dj, "findings");
+    restore_callids(call, c, findings);
     sb_buf text;
     sb_buf_init(&text, 1 << 15);
     sb_buf_printf(&text, "%s over the last %lld day(s): %zu finding(s) in %llu CDRs.", what, days, n,
                   (unsigned long long)fs.rows);
-    for (size_t i = 0; i < n && i < 20; i++) {
-        sb_buf_printf(&text, "\n- [%s] %s", fd[i].severity, fd[i].summary);
-        for (size_t e = 0; e < fd[i].n_evidence && e < 3; e++) {
-            char tm[24];
-            cdr_format_time(fd[i].evidence[e].start_ms, tm, sizeof tm);
-            sb_buf_printf(&text, "\n    %s %s -> %s (SIP %d)", tm, fd[i].evidence[e].call_id, fd[i].evidence[e].callee,
-                          fd[i].evidence[e].sip_code);
+    for (size_t i = 0; i < json_array_size(findings) && i < 20; i++) {
+        json_t *f1 = json_array_get(findings, i), *ev = json_object_get(f1, "evidence");
+        sb_buf_printf(&text, "\n- [%s] %s", json_string_value(json_object_get(f1, "severity")),
+                      json_string_value(json_object_get(f1, "summary")));
+        for (size_t e = 0; e < json_array_size(ev) && e < 3; e++) {
+            json_t *row = json_array_get(ev, e);
+            sb_buf_printf(&text, "\n    %s %s -> %s (SIP %lld)", json_string_value(json_object_get(row, "start")),
+                          json_string_value(json_object_get(row, "call_id")),
+                          json_string_value(json_object_get(row, "callee")),
+                          (long long)json_integer_value(json_object_get(row, "sip_code")));
         }
     }
     if (!n)
         sb_buf_printf(&text, " Nothing crossed the thresholds; lower them to look closer.");
-    json_t *dj = cdr_detector_json(d.det);
     json_t *out = json_pack("{s:b,s:s,s:I,s:s?,s:I,s:O?,s:O?,s:o}", "success", 1, "kind", cdr_finding_kind_name(kind),
                             "days", (json_int_t)days, "customer_id", cust, "finding_count", (json_int_t)n, "findings",
-                            json_object_get(dj, "findings"), "thresholds", json_object_get(dj, "thresholds"), "fetch",
+                            findings, "thresholds", json_object_get(dj, "thresholds"), "fetch",
                             fetch_json(&fs, from, to));
     if (!json_object_get(out, "findings"))
         json_object_set_new(out, "findings", json_array());
