@@ -781,6 +781,33 @@ static void restore_callids(mcp_call *call, cx_client *c, json_t *findings)
     }
 }
 
+/* One line per rate-card fact found by the cross-checks. */
+static void extra_text(const json_t *extra, sb_buf *t)
+{
+    json_t *checks = json_object_get(extra, "rate_card_check");
+    for (size_t i = 0; i < json_array_size(checks); i++) {
+        json_t *ck = json_array_get(checks, i), *cards = json_object_get(ck, "rate_cards");
+        for (size_t k = 0; k < json_array_size(cards); k++) {
+            json_t *cd = json_array_get(cards, k);
+            if (json_object_get(cd, "error"))
+                continue;
+            bool cov = json_is_true(json_object_get(cd, "covered"));
+            sb_buf_printf(t, "\n  rate card %s (customer %s, rev %lld): %s %s", json_string_value(json_object_get(cd, "card_id")),
+                          json_string_value(json_object_get(cd, "customer_id")),
+                          (long long)json_integer_value(json_object_get(cd, "active_rev")),
+                          cov ? "has a rule for" : "has NO rule for", json_string_value(json_object_get(ck, "prefix")));
+        }
+    }
+    json_t *dups = json_object_get(extra, "rate_card_duplicates");
+    for (size_t i = 0; i < json_array_size(dups); i++) {
+        json_t *d = json_array_get(dups, i);
+        sb_buf_printf(t, "\n  rate card %s rev %lld lists prefix %s %lld times", json_string_value(json_object_get(d, "card_id")),
+                      (long long)json_integer_value(json_object_get(d, "active_rev")),
+                      json_string_value(json_object_get(d, "prefix")),
+                      (long long)json_integer_value(json_object_get(d, "occurrences")));
+    }
+}
+
 typedef json_t *(*extra_fn)(mcp_call *call, cx_client *c, const diag_ctx *d, const cdr_finding *fd, size_t n);
 
 static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, const cdr_thresholds *t,
@@ -827,6 +854,7 @@ static void run_detector(mcp_call *call, cx_client *c, cdr_finding_kind kind, co
     }
     if (!n)
         sb_buf_printf(&text, " Nothing crossed the thresholds; lower them to look closer.");
+    extra_text(extra, &text);
     json_t *out = json_pack("{s:b,s:s,s:I,s:s?,s:I,s:O?,s:O?,s:o}", "success", 1, "kind", cdr_finding_kind_name(kind),
                             "days", (json_int_t)days, "customer_id", cust, "finding_count", (json_int_t)n, "findings",
                             findings, "thresholds", json_object_get(dj, "thresholds"), "fetch",
