@@ -439,3 +439,19 @@ char *cx_breakout_query(const cx_agg_col *groups, const cx_agg_col *values, cons
     }
     return q;
 }
+
+json_t *cx_customer_names(mcp_call *call, cx_client *c)
+{
+    json_t *names = json_object();
+    cx_response r;
+    if (cx_get_json(c, "customer", "s=", mcp_call_cancel_flag(call), &r) == 0)
+        for (size_t i = 0; i < json_array_size(r.json); i++) {
+            const json_t *cu = json_array_get(r.json, i);
+            char id[32];
+            snprintf(id, sizeof id, "%.0f", cx_num(json_object_get(cu, "id"), -1));
+            if (json_is_string(json_object_get(cu, "name")))
+                json_object_set(names, id, json_object_get(cu, "name"));
+        }
+    cx_response_free(&r);
+    return names;
+}

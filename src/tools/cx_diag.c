@@ -25,8 +25,8 @@
 
 static const char *const diag_fields[] = {
     "dt", "callid", "dest_cli", "dest_number", "duration", "customer_id", "customer_charge",
-    "customer_card_currency", "provider_id", "provider_charge", "sip_code", "sip_reason", "pdd_in",
-    "customer_card_dest_code", "customer_card_dest_name", NULL};
+    "customer_card_currency", "provider_id", "provider_charge", "provider_card_currency", "sip_code", "sip_reason",
+    "pdd_in", "customer_card_dest_code", "customer_card_dest_name", NULL};
 
 /* ---- evidence rows ----------------------------------------------------------------------- */
 
@@ -110,6 +110,8 @@ typedef struct diag_ctx {
     double pdd_max_ms;
     json_t *no_route_by_reason; /* reason -> {count, evidence[]} */
     json_t *no_route_numbers;   /* "customer|digits" of no-route calls (capped), for card checks */
+    json_t *money;              /* {revenue:{cur:n}, cost:{cur:n}}: each charge in its own currency */
+    json_t *money_by_customer;  /* customer -> {revenue:{}, cost:{}} (capped) */
     uint64_t rows;
 } diag_ctx;
 
@@ -219,6 +221,52 @@ static void plus_e164(json_t *row, const char *field)
     json_object_set_new(row, field, json_string(b));
 }
 
+/* Money stays in its own currency: the customer charge in the customer's card currency, the
+ * provider charge in the provider's. A CDR record has one currency, so a provider charge in
+ * another currency is tallied here and taken out of the row the CDR engine sees. */
+static void tally(json_t *obj, const char *side, const char *cur, double v)
+{
+    if (v == 0)
+        return; /* unanswered calls carry 0 and often no currency */
+    json_t *m = json_object_get(obj, side);
+    if (!m) {
+        m = json_object();
+        json_object_set_new(obj, side, m);
+    }
+    cx_currency_add(m, cur, v);
+}
+
+static void split_currencies(diag_ctx *d, json_t *row)
+{
+    const char *cc = json_string_value(json_object_get(row, "customer_card_currency"));
+    const char *pc = json_string_value(json_object_get(row, "provider_card_currency"));
+    json_t *rev = json_object_get(row, "customer_charge"), *cost = json_object_get(row, "provider_charge");
+    if (d->money) {
+        json_t *cust = NULL;
+        if (d->money_by_customer) {
+            char id[32];
+            snprintf(id, sizeof id, "%.0f", cx_num(json_object_get(row, "customer_id"), -1));
+            cust = json_object_get(d->money_by_customer, id);
+            if (!cust && json_object_size(d->money_by_customer) < 10000) {
+                cust = json_object();
+                json_object_set_new(d->money_by_customer, id, cust);
+            }
+        }
+        if (json_is_number(rev) || json_is_string(rev)) {
+            tally(d->money, "revenue", cc, cx_num(rev, 0));
+            if (cust)
+                tally(cust, "revenue", cc, cx_num(rev, 0));
+        }
+        if (json_is_number(cost) || json_is_string(cost)) {
+            tally(d->money, "cost", pc ? pc : cc, cx_num(cost, 0));
+            if (cust)
+                tally(cust, "cost", pc ? pc : cc, cx_num(cost, 0));
+        }
+    }
+    if (cost && pc && cc && strcmp(pc, cc))
+        json_object_del(row, "provider_charge");
+}
+
 typedef struct fetch_stats {
     uint64_t rows, pages, bad_rows;
     unsigned long requests_before, requests;
@@ -285,6 +333,7 @@ static bool stream_cdrs(mcp_call *call, cx_client *c, time_t from, time_t to, co
                 continue; /* fed by the previous page */
             plus_e164(row, "dest_number");
             plus_e164(row, "dest_cli");
+            split_currencies(d, row);
             json_array_append(fresh, row);
             if (dt && cid && last_dt && !strcmp(dt, last_dt))
                 json_object_set_new(next_boundary, cid, json_true());
@@ -390,6 +439,94 @@ static json_t *tops_json(const diag_ctx *d)
     return o;
 }
 
+/* [{currency, revenue, cost, margin, margin_percent}] from a {revenue:{}, cost:{}} tally. */
+static json_t *money_list(const json_t *m)
+{
+    json_t *curs = json_object(), *out = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(m, "revenue"), k, v) json_object_set_new(curs, k, json_true());
+    json_object_foreach(json_object_get(m, "cost"), k, v) json_object_set_new(curs, k, json_true());
+    json_object_foreach(curs, k, v) {
+        double rev = cx_num(json_object_get(json_object_get(m, "revenue"), k), 0);
+        double cost = cx_num(json_object_get(json_object_get(m, "cost"), k), 0);
+        json_t *row = json_pack("{s:s,s:f,s:f,s:f}", "currency", k, "revenue", round(rev * 10000) / 10000, "cost",
+                                round(cost * 10000) / 10000, "margin", round((rev - cost) * 10000) / 10000);
+        json_object_set_new(row, "margin_percent", rev > 0 ? json_real(round((rev - cost) / rev * 10000) / 100) : json_null());
+        json_array_append_new(out, row);
+    }
+    json_decref(curs);
+    return out;
+}
+
+/* The engine's top rows with money replaced by per-currency maps (and names for customers). */
+static void fix_top_money(json_t *rows, const json_t *by_customer, const json_t *names)
+{
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        json_object_del(r, "revenue");
+        json_object_del(r, "cost");
+        json_object_del(r, "margin");
+        const char *id = json_string_value(json_object_get(r, "customer"));
+        if (!by_customer || !id)
+            continue;
+        json_t *m = json_object_get(by_customer, id);
+        json_object_set_new(r, "money", money_list(m));
+        json_t *nm = json_object_get(names, id);
+        json_object_set(r, "name", nm ? nm : json_null());
+    }
+}
+
+static void report_text(sb_buf *t, const json_t *out, const diag_ctx *d)
+{
+    json_t *s = json_object_get(out, "summary");
+    sb_buf_printf(t, "attempts %lld, answered %lld (ASR %.2f%%, NER %.2f%%), ACD %.1f s, talk %.1f min, PDD median "
+                     "%.0f ms, active customers %lld, routing failures (503/580 no route) %llu",
+                  (long long)cx_num(json_object_get(s, "attempts"), 0), (long long)cx_num(json_object_get(s, "answered"), 0),
+                  cx_num(json_object_get(s, "asr"), 0), cx_num(json_object_get(s, "ner"), 0),
+                  cx_num(json_object_get(s, "acd_s"), 0), cx_num(json_object_get(s, "talk_minutes"), 0),
+                  cx_num(json_object_get(s, "pdd_median_ms"), 0), (long long)cx_num(json_object_get(s, "active_customers"), 0),
+                  (unsigned long long)d->no_route.total);
+    json_t *money = json_object_get(out, "money");
+    for (size_t i = 0; i < json_array_size(money); i++) {
+        json_t *m = json_array_get(money, i);
+        sb_buf_printf(t, "\n%s: revenue %.2f, cost %.2f, margin %.2f", json_string_value(json_object_get(m, "currency")),
+                      cx_num(json_object_get(m, "revenue"), 0), cx_num(json_object_get(m, "cost"), 0),
+                      cx_num(json_object_get(m, "margin"), 0));
+    }
+    json_t *tc = json_object_get(out, "top_customers");
+    sb_buf_printf(t, "\nTop customers:");
+    for (size_t i = 0; i < json_array_size(tc); i++) {
+        json_t *c = json_array_get(tc, i), *m = json_object_get(c, "money");
+        sb_buf_printf(t, "\n  %s %s: %lld calls, ASR %.2f%%", json_string_value(json_object_get(c, "customer")),
+                      json_is_string(json_object_get(c, "name")) ? json_string_value(json_object_get(c, "name")) : "",
+                      (long long)cx_num(json_object_get(c, "attempts"), 0), cx_num(json_object_get(c, "asr"), 0));
+        for (size_t k = 0; k < json_array_size(m); k++)
+            sb_buf_printf(t, "%s %.2f %s margin", k ? "," : ";", cx_num(json_object_get(json_array_get(m, k), "margin"), 0),
+                          json_string_value(json_object_get(json_array_get(m, k), "currency")));
+    }
+    json_t *td = json_object_get(out, "top_destinations");
+    sb_buf_printf(t, "\nTop destinations:");
+    for (size_t i = 0; i < json_array_size(td); i++) {
+        json_t *x = json_array_get(td, i);
+        const char *nm = json_string_value(json_object_get(x, "destination"));
+        if (!nm)
+            nm = json_string_value(json_object_get(x, "key"));
+        sb_buf_printf(t, "%s %s (%lld)", i ? "," : "", nm ? nm : "?", (long long)cx_num(json_object_get(x, "attempts"), 0));
+    }
+    json_t *codes = json_object_get(json_object_get(json_object_get(out, "report"), "failures"), "by_sip_code");
+    sb_buf_printf(t, "\nFailures by SIP code:");
+    for (size_t i = 0; i < json_array_size(codes); i++)
+        sb_buf_printf(t, " %lld x%lld", (long long)cx_num(json_object_get(json_array_get(codes, i), "sip_code"), 0),
+                      (long long)cx_num(json_object_get(json_array_get(codes, i), "count"), 0));
+    for (size_t i = 0; i < d->n_tops; i++) {
+        sb_buf_printf(t, "\nTop calls by revenue (%s):", d->tops[i].currency);
+        for (size_t j = 0; j < d->tops[i].n; j++)
+            sb_buf_printf(t, "\n  %.4f  %s  %s  %s", d->tops[i].rows[j].revenue, d->tops[i].rows[j].dt,
+                          d->tops[i].rows[j].callee, d->tops[i].rows[j].callid);
+    }
+}
+
 static void h_report(mcp_call *call, const json_t *args)
 {
     cx_client *c = cx_tool_client(call);
@@ -404,50 +541,56 @@ static void h_report(mcp_call *call, const json_t *args)
     f.from_ms = (int64_t)from * 1000;
     f.to_ms = ((int64_t)to + 1) * 1000;
     cdr_report_opts ro = {.top_n = (unsigned)top};
-    diag_ctx d = {.rep = cdr_report_new(&f, &ro), .top_n = (unsigned)top,
-                  .no_route_by_reason = json_object()};
+    diag_ctx d = {.rep = cdr_report_new(&f, &ro), .top_n = (unsigned)top, .no_route_by_reason = json_object(),
+                  .money = json_object(), .money_by_customer = json_object()};
     fetch_stats fs;
     if (!d.rep || !stream_cdrs(call, c, from, to, cust, &d, &fs)) {
         if (!d.rep)
             mcp_call_error(call, "out of memory");
         cdr_report_free(d.rep);
         json_decref(d.no_route_by_reason);
+        json_decref(d.money);
+        json_decref(d.money_by_customer);
         return;
     }
     json_t *rep = cdr_report_json(d.rep);
-    cdr_summary sum;
-    cdr_report_summary(d.rep, &sum);
+    json_t *names = cx_customer_names(call, c);
     json_t *groups = json_array();
     const char *k;
     json_t *v;
     json_object_foreach(d.no_route_by_reason, k, v) json_array_append(groups, v);
-    json_t *out = json_pack("{s:b,s:{s:I,s:s?},s:O?,s:O?,s:O?,s:O?,s:o,s:{s:I,s:o,s:o},s:o}", "success", 1, "period",
-                            "days", (json_int_t)days, "customer_id", cust, "summary", json_object_get(rep, "summary"),
-                            "money", json_object_get(rep, "money"), "top_customers",
-                            json_object_get(rep, "top_customers"), "top_destinations",
-                            json_object_get(rep, "top_destinations"), "top_calls_by_revenue", tops_json(&d),
-                            "routing_failures", "count", (json_int_t)d.no_route.total, "by_reason", groups,
-                            "evidence", ev_list_json(&d.no_route), "fetch", fetch_json(&fs, from, to));
+    json_t *summary = json_deep_copy(json_object_get(rep, "summary"));
+    if (summary) {
+        json_object_set(summary, "routing_failures_incl_not_found", json_object_get(summary, "routing_failures"));
+        json_object_set_new(summary, "routing_failures", json_integer((json_int_t)d.no_route.total));
+    }
+    json_t *tc = json_deep_copy(json_object_get(rep, "top_customers"));
+    json_t *td = json_deep_copy(json_object_get(rep, "top_destinations"));
+    fix_top_money(tc, d.money_by_customer, names);
+    fix_top_money(td, NULL, NULL);
+    json_t *out = json_pack("{s:b,s:{s:I,s:s?},s:o?,s:o,s:o?,s:o?,s:o,s:{s:I,s:o,s:o},s:o}", "success", 1, "period",
+                            "days", (json_int_t)days, "customer_id", cust, "summary", summary, "money",
+                            money_list(d.money), "top_customers", tc, "top_destinations", td, "top_calls_by_revenue",
+                            tops_json(&d), "routing_failures", "count", (json_int_t)d.no_route.total, "by_reason",
+                            groups, "evidence", ev_list_json(&d.no_route), "fetch", fetch_json(&fs, from, to));
+    json_object_del(rep, "money"); /* the engine's money has one currency per record: ours replaces it */
     json_object_set_new(out, "report", rep);
     sb_buf text;
     sb_buf_init(&text, 1 << 16);
     sb_buf_printf(&text, "Call report, last %lld day(s)%s%s: %llu CDRs fetched in %llu request(s).\n", days,
                   cust ? " for customer " : "", cust ? cust : "", (unsigned long long)fs.rows,
                   (unsigned long long)fs.requests);
-    cdr_report_text(d.rep, &text);
-    for (size_t i = 0; i < d.n_tops; i++) {
-        sb_buf_printf(&text, "\nTop calls by revenue (%s):", d.tops[i].currency);
-        for (size_t j = 0; j < d.tops[i].n; j++)
-            sb_buf_printf(&text, "\n  %.4f  %s  %s  %s", d.tops[i].rows[j].revenue, d.tops[i].rows[j].dt,
-                          d.tops[i].rows[j].callee, d.tops[i].rows[j].callid);
-    }
+    report_text(&text, out, &d);
     if (fs.partial)
         sb_buf_printf(&text, "\nPartial: %s", fs.note);
     mcp_call_text(call, "%s", text.data ? text.data : "");
     sb_buf_free(&text);
     mcp_call_structured(call, out);
     cdr_report_free(d.rep);
+    json_decref(names);
     json_decref(d.no_route_by_reason);
+    json_decref(d.money);
+    json_decref(d.money_by_customer);
 }
 
 /* ---- getSwitchHealth --------------------------------------------------------------------- */

@@ -82,6 +82,9 @@ void cx_currency_add(json_t *map, const char *currency, double amount);
 /* Rounds every number in a currency map to 2 dp (new object). */
 json_t *cx_currency_round(const json_t *map);
 
+/* id -> name of every customer (GET customer?s=, one request); {} when that fails. New. */
+json_t *cx_customer_names(mcp_call *call, cx_client *c);
+
 /* Sets structuredContent and a compact text (printf). */
 void cx_reply(mcp_call *call, json_t *structured, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

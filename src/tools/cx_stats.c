@@ -318,23 +318,6 @@ static int sort_desc(const void *a, const void *b)
 }
 static int sort_asc(const void *a, const void *b) { return -sort_desc(a, b); }
 
-/* id -> name from GET customer?s= (one request); an empty object when that fails. */
-static json_t *customer_names(cx_client *c, mcp_call *call)
-{
-    json_t *names = json_object();
-    cx_response r;
-    if (cx_get_json(c, "customer", "s=", mcp_call_cancel_flag(call), &r) == 0)
-        for (size_t i = 0; i < json_array_size(r.json); i++) {
-            const json_t *cu = json_array_get(r.json, i);
-            char id[32];
-            snprintf(id, sizeof id, "%.0f", cx_num(json_object_get(cu, "id"), -1));
-            if (json_is_string(json_object_get(cu, "name")))
-                json_object_set(names, id, json_object_get(cu, "name"));
-        }
-    cx_response_free(&r);
-    return names;
-}
-
 static void h_list_profit(mcp_call *call, const json_t *args)
 {
     cx_client *c = cx_tool_client(call);
@@ -372,7 +355,7 @@ static void h_list_profit(mcp_call *call, const json_t *args)
         }
         agg_row(&aggs[at], r);
     }
-    json_t *names = customer_names(c, call);
+    json_t *names = cx_customer_names(call, c);
     cust_row *list = calloc(nc ? nc : 1, sizeof *list);
     size_t kept = 0;
     json_t *srev = json_object(), *scost = json_object();

@@ -535,24 +535,29 @@ static void test_call_report(void **state)
     assert_int_equal(cxh_int(s, "active_customers"), 5);
     assert_int_equal(cxh_int(r, "structuredContent/routing_failures/count"), cxh_int(g_truth, "cdr/routing_failures"));
     /* revenue per currency = the sum of the customers' revenue in that currency */
-    double usd = 0, eur = 0;
+    double usd = 0, eur = 0, cusd = 0, ceur = 0; /* each charge in its own currency, never converted */
     json_t *cs = cxh_at(g_truth, "customers");
     for (size_t i = 0; i < json_array_size(cs); i++) {
-        json_t *rv = cxh_at(json_array_get(cs, i), "revenue");
+        json_t *rv = cxh_at(json_array_get(cs, i), "revenue"), *co = cxh_at(json_array_get(cs, i), "cost");
         usd += json_number_value(json_object_get(rv, "USD"));
         eur += json_number_value(json_object_get(rv, "EUR"));
+        cusd += json_number_value(json_object_get(co, "USD"));
+        ceur += json_number_value(json_object_get(co, "EUR"));
     }
     json_t *money = cxh_at(r, "structuredContent/money");
     size_t seen = 0;
     for (size_t i = 0; i < json_array_size(money); i++) {
         const char *cur = cxh_str(json_array_get(money, i), "currency");
         double rev = cxh_num(json_array_get(money, i), "revenue");
+        double cost = cxh_num(json_array_get(money, i), "cost");
         if (!strcmp(cur, "USD"))
-            seen++, assert_true(money_eq(rev, usd));
+            seen++, assert_true(money_eq(rev, usd) && money_eq(cost, cusd));
         if (!strcmp(cur, "EUR"))
-            seen++, assert_true(money_eq(rev, eur));
+            seen++, assert_true(money_eq(rev, eur) && money_eq(cost, ceur));
     }
     assert_int_equal(seen, 2);
+    assert_string_equal(cxh_str(r, "structuredContent/top_customers/0/name"), cxh_str(truth_customer(1001), "name"));
+    assert_null(cxh_at(r, "structuredContent/top_customers/0/revenue")); /* no single-currency total */
     json_t *top = cxh_at(r, "structuredContent/top_calls_by_revenue/USD");
     assert_int_equal(json_array_size(top), 5);
     for (size_t i = 1; i < json_array_size(top); i++)
