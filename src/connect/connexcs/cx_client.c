@@ -411,7 +411,10 @@ static int fetch_token(cx_client *c, const char *method, const char *path, const
         goto done;
     }
     *token = strdup(t);
-    sb_log_add_secret(t);
+    /* Refresh tokens join the redaction list; short-lived access tokens (one every few minutes)
+     * would fill it, and they are never logged or put in a result. */
+    if (!strcmp(path, "auth/jwt/refresh"))
+        sb_log_add_secret(t);
     json_decref(j);
     out = *token ? 0 : -1;
 done:
@@ -614,8 +617,8 @@ int cx_call(cx_client *c, const cx_request *req, cx_response *resp)
         }
         break;
     }
-    if (hr.body.data)
-        resp->text = strdup(hr.body.data);
+    if (hr.body.data && (!req->expect_json || hr.status / 100 != 2))
+        resp->text = strdup(hr.body.data); /* JSON answers are parsed, not copied */
     if (hr.content_type)
         resp->content_type = strdup(hr.content_type);
     if (hr.status / 100 != 2) {
