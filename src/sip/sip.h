@@ -81,9 +81,12 @@ typedef struct sip_engine_opts {
     size_t max_calls;
     size_t max_msgs_per_call;
     size_t max_kept_bytes_per_call;
-    /* A finished call idle this long in capture time is released (default 32 s = 64*T1, so
-     * retransmissions still land in it); an unfinished one after 200 s (beyond Timer C). */
+    /* A finished call (BYE answered, final failure, non-INVITE final) idle this long in capture
+     * time is concluded and its per-message state freed (default 4 s); an unfinished one after
+     * unfinished_s (default 600 s, beyond Timer C). Stragglers for a released call (late
+     * retransmissions) are still counted on its summary. */
     double linger_s;
+    double unfinished_s;
     /* B2BUA legs: INVITEs with the same dialled number within this window (default 2 s) and
      * different Call-IDs are correlated as legs of one call when no X-CID header says so.
      * Negative disables time+number matching. */
@@ -206,6 +209,7 @@ typedef struct sip_call {
                                 "cancelled","unknown" (static) */
     sip_timings t;
     unsigned n_msgs;         /* SIP messages seen for this Call-ID */
+    uint32_t max_cseq;       /* highest CSeq number seen */
     unsigned n_retrans;      /* retransmissions (RFC 3261 timers), duplicates excluded */
     unsigned n_duplicates;   /* exact capture duplicates (same bytes within 5 ms) */
     unsigned n_auth_challenges;

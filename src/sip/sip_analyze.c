@@ -87,7 +87,8 @@ static void nat_mark(sip_dlg *d, int check, const sip_record *r, const char *fmt
     d->nat_time[check] = r->time_us;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->nat_detail[check], sizeof d->nat_detail[check], fmt, ap);
+    if (vasprintf(&d->nat_detail[check], fmt, ap) < 0)
+        d->nat_detail[check] = NULL;
     va_end(ap);
 }
 
@@ -156,7 +157,9 @@ void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r)
 void sip_dlg_observe(sip_dlg *d, const sip_msg *m, const sip_record *r)
 {
     sip_call *c = &d->c;
-    if (m->is_request && m->method != SIP_M_ACK && m->method != SIP_M_CANCEL &&
+    /* the NAT checks on the caller's dialog-creating requests (one hit per check is evidence
+     * enough; in-dialog requests repeat the same headers) */
+    if (m->is_request && !m->to_tag.n && m->method != SIP_M_ACK && m->method != SIP_M_CANCEL &&
         sip_addr_equal(&r->src, &c->caller))
         nat_request(d, m, r);
     if (!m->is_request && (m->via.received.n || m->via.rport > 0)) {

@@ -80,7 +80,9 @@ sip_engine *sip_engine_new(const sip_engine_opts *opts)
     if (!e->o.max_kept_bytes_per_call)
         e->o.max_kept_bytes_per_call = DEF_MAX_KEPT;
     if (e->o.linger_s <= 0)
-        e->o.linger_s = 32.0;
+        e->o.linger_s = 4.0;
+    if (e->o.unfinished_s <= 0)
+        e->o.unfinished_s = 600.0;
     if (e->o.leg_window_s == 0)
         e->o.leg_window_s = 2.0;
     e->n_buckets = 1024;
@@ -206,7 +208,7 @@ static sip_call *idx_get(sip_engine *e, uint64_t key, sip_str cid)
     size_t s = (size_t)key & (e->idx_cap - 1);
     for (size_t k = 0; k < e->idx_cap && e->idx[s]; k++) {
         sip_call *c = &e->rep->calls[e->idx[s] - 1];
-        if (strlen(c->call_id) == cid.n && memcmp(c->call_id, cid.p, cid.n) == 0)
+        if (strncmp(c->call_id, cid.p, cid.n) == 0 && c->call_id[cid.n] == 0)
             return c;
         s = (s + 1) & (e->idx_cap - 1);
     }
@@ -218,7 +220,7 @@ static sip_call *idx_get(sip_engine *e, uint64_t key, sip_str cid)
 static sip_dlg *dlg_find(sip_engine *e, uint64_t key, sip_str cid)
 {
     for (sip_dlg *d = e->buckets[key & (e->n_buckets - 1)]; d; d = d->hnext)
-        if (d->key == key && strlen(d->c.call_id) == cid.n && memcmp(d->c.call_id, cid.p, cid.n) == 0)
+        if (d->key == key && d->cid_len == cid.n && memcmp(d->c.call_id, cid.p, cid.n) == 0)
             return d;
     return NULL;
 }
@@ -261,6 +263,7 @@ static sip_dlg *dlg_new(sip_engine *e, uint64_t key, const sip_msg *m, const sip
     if (!d)
         return NULL;
     d->key = key;
+    d->cid_len = m->call_id.n;
     d->c.call_id = sip_str_dup(m->call_id);
     if (!d->c.call_id) {
         free(d);
@@ -292,6 +295,15 @@ static void dlg_unhash(sip_engine *e, sip_dlg *d)
     lru_unlink(e, d);
 }
 
+static void dlg_free(sip_dlg *d)
+{
+    for (int k = 0; k < NAT_COUNT; k++)
+        free(d->nat_detail[k]);
+    free(d->rtp);
+    free(d->ev);
+    free(d);
+}
+
 /* Concludes a dialog and moves its summary into the report. */
 static void dlg_release(sip_engine *e, sip_dlg *d)
 {
@@ -320,14 +332,13 @@ static void dlg_release(sip_engine *e, sip_dlg *d)
         rep->n_calls++;
     }
 out:
-    free(d->ev);
-    free(d);
+    dlg_free(d);
 }
 
 static void sweep(sip_engine *e)
 {
     int64_t now = e->last_t;
-    int64_t fin = (int64_t)(e->o.linger_s * 1e6), unfin = (int64_t)600e6;
+    int64_t fin = (int64_t)(e->o.linger_s * 1e6), unfin = (int64_t)(e->o.unfinished_s * 1e6);
     if (fin > unfin)
         unfin = fin;
     sip_dlg *d = e->lru_head;
@@ -397,7 +408,8 @@ static void keep_message(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_
 }
 
 /* Finds an earlier copy of this message: retransmission (same transaction and message) or
- * capture duplicate (same bytes within 5 ms). */
+ * capture duplicate (same length, same path, within 5 ms: no RFC 3261 timer fires that fast,
+ * so such a copy is the capture seeing one packet twice, e.g. -i any or a mirrored port). */
 static uint8_t repeat_flags(const sip_dlg *d, const sip_ev *x)
 {
     size_t lo = d->n_ev > 64 ? d->n_ev - 64 : 0;
@@ -410,7 +422,7 @@ static uint8_t repeat_flags(const sip_dlg *d, const sip_ev *x)
             continue;
         if (!sip_addr_equal(&p->src, &x->src))
             continue;
-        if (p->hash == x->hash && p->len == x->len && x->t - p->t < 5000 &&
+        if (p->len == x->len && x->t - p->t < 5000 &&
             sip_addr_equal(&p->dst, &x->dst))
             return EV_DUP;
         return EV_RETRANS;
@@ -424,11 +436,12 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
     sip_call *c = &d->c;
     int64_t t = r->time_us;
     if (m->cseq > d->max_cseq)
-        d->max_cseq = m->cseq;
+        d->max_cseq = d->c.max_cseq = m->cseq;
     if (m->is_request) {
         bool initial = !m->to_tag.n;
         if (!c->method && m->method != SIP_M_ACK && m->method != SIP_M_CANCEL) {
             c->method = sip_str_dup(m->method_str);
+            d->init_method = (uint8_t)m->method;
             c->kind = m->method == SIP_M_INVITE     ? SIP_KIND_CALL
                       : m->method == SIP_M_REGISTER ? SIP_KIND_REGISTER
                       : m->method == SIP_M_OPTIONS  ? SIP_KIND_OPTIONS
@@ -469,16 +482,18 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
             }
         } else if (m->method == SIP_M_ACK && d->answered_cseq && m->cseq == d->answered_cseq) {
             d->ack_for_2xx = true;
+        } else if (m->method == SIP_M_ACK && d->finished && m->cseq == d->init_cseq && !d->t_answer) {
+            d->release_now = true; /* the failure is acknowledged */
         }
         return;
     }
     /* responses */
-    bool init_resp = m->cseq_method == (c->method ? sip_method_from(c->method, strlen(c->method))
-                                                  : m->cseq_method) &&
+    bool init_resp = m->cseq_method == (c->method ? d->init_method : m->cseq_method) &&
                      (m->cseq == d->init_cseq || !d->init_cseq);
     if (!c->method && m->cseq_method != SIP_M_CANCEL && m->cseq_method != SIP_M_ACK) {
         /* capture started after the request */
         c->method = sip_str_dup(m->cseq_method_str);
+        d->init_method = (uint8_t)m->cseq_method;
         c->kind = m->cseq_method == SIP_M_INVITE     ? SIP_KIND_CALL
                   : m->cseq_method == SIP_M_REGISTER ? SIP_KIND_REGISTER
                   : m->cseq_method == SIP_M_OPTIONS  ? SIP_KIND_OPTIONS
@@ -491,7 +506,7 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
     }
     if (m->cseq_method == SIP_M_BYE && m->status >= 200 && !d->t_bye_ok && d->t_bye) {
         d->t_bye_ok = t;
-        d->finished = true;
+        d->finished = d->release_now = true;
     }
     if (!init_resp)
         return;
@@ -520,7 +535,7 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
             d->t_2xx_last = t;
         }
         if (m->cseq_method != SIP_M_INVITE)
-            d->finished = true;
+            d->finished = d->release_now = true;
         return;
     }
     if (x->flags & EV_RETRANS)
@@ -546,6 +561,8 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
     free(c->warning_text);
     c->warning_text = sip_str_dup(m->warning_text);
     d->finished = m->status != 401 && m->status != 407;
+    if (d->finished && m->cseq_method != SIP_M_INVITE)
+        d->release_now = true; /* no ACK for non-INVITE */
 }
 
 int sip_engine_feed(sip_engine *e, const sip_record *r)
@@ -556,6 +573,11 @@ int sip_engine_feed(sip_engine *e, const sip_record *r)
         e->rep->n_not_sip++;
         return 1;
     }
+    return sip_engine_feed_parsed(e, r, &m);
+}
+
+int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *m)
+{
     sip_record rec = *r;
     if (!rec.frame)
         rec.frame = ++e->frame_counter;
@@ -567,26 +589,31 @@ int sip_engine_feed(sip_engine *e, const sip_record *r)
     if (rec.time_us > e->last_t)
         e->last_t = rec.time_us;
     if (rec.transport == SIP_TP_UNKNOWN) {
-        if (sip_str_ieq(m.via.transport, "TCP"))
+        if (sip_str_ieq(m->via.transport, "TCP"))
             rec.transport = SIP_TP_TCP;
-        else if (sip_str_ieq(m.via.transport, "TLS"))
+        else if (sip_str_ieq(m->via.transport, "TLS"))
             rec.transport = SIP_TP_TLS;
-        else if (sip_str_ieq(m.via.transport, "WS") || sip_str_ieq(m.via.transport, "WSS"))
+        else if (sip_str_ieq(m->via.transport, "WS") || sip_str_ieq(m->via.transport, "WSS"))
             rec.transport = SIP_TP_WS;
         else
             rec.transport = SIP_TP_UDP;
     }
-    uint64_t key = sip_hash(m.call_id.p, m.call_id.n);
-    sip_dlg *d = dlg_find(e, key, m.call_id);
+    uint64_t key = sip_hash(m->call_id.p, m->call_id.n);
+    sip_dlg *d = dlg_find(e, key, m->call_id);
     if (!d) {
-        sip_call *late = e->idx_cap ? idx_get(e, key, m.call_id) : NULL;
-        if (late) { /* a straggler for a released call (e.g. a late retransmission) */
+        sip_call *late = e->idx_cap ? idx_get(e, key, m->call_id) : NULL;
+        if (late) { /* a straggler for a released call: a late retransmission when its CSeq
+                       * is not new (a finished dialog sends nothing new) */
             late->n_msgs++;
             late->last_frame = rec.frame;
             late->end_us = rec.time_us;
+            if (m->cseq <= late->max_cseq) {
+                late->n_retrans++;
+                e->rep->n_retransmissions++;
+            }
             return 0;
         }
-        d = dlg_new(e, key, &m, &rec);
+        d = dlg_new(e, key, m, &rec);
         if (!d)
             return -1;
     } else {
@@ -598,21 +625,20 @@ int sip_engine_feed(sip_engine *e, const sip_record *r)
     d->c.end_us = rec.time_us;
     d->c.last_frame = rec.frame;
     sip_ev x = {
-        .frame = rec.frame, .t = rec.time_us, .src = rec.src, .dst = rec.dst, .cseq = m.cseq,
-        .status = (uint16_t)(m.is_request ? 0 : m.status), .method = (uint8_t)m.method,
-        .branch = h32(m.via.branch), .totag = h32(m.to_tag),
-        .hash = (uint32_t)sip_hash(rec.data, m.msg_len < rec.len ? m.msg_len : rec.len),
-        .len = (uint32_t)m.msg_len,
+        .frame = rec.frame, .t = rec.time_us, .src = rec.src, .dst = rec.dst, .cseq = m->cseq,
+        .status = (uint16_t)(m->is_request ? 0 : m->status), .method = (uint8_t)m->method,
+        .branch = h32(m->via.branch), .totag = h32(m->to_tag),
+        .len = (uint32_t)m->msg_len,
     };
-    if (m.body.n && m.content_type.n)
+    if (m->body.n && m->content_type.n)
         x.flags |= EV_SDP;
-    if (m.has_credentials)
+    if (m->has_credentials)
         x.flags |= EV_CRED;
-    if (m.is_request && m.to_tag.n)
+    if (m->is_request && m->to_tag.n)
         x.flags |= EV_TOTAG;
-    if (m.has_challenge && (m.status == 401 || m.status == 407))
+    if (m->has_challenge && (m->status == 401 || m->status == 407))
         x.flags |= EV_CHALLENGE;
-    if (m.challenge_stale)
+    if (m->challenge_stale)
         x.flags |= EV_STALE;
     x.flags |= repeat_flags(d, &x);
     if (x.flags & EV_DUP) {
@@ -622,11 +648,11 @@ int sip_engine_feed(sip_engine *e, const sip_record *r)
             d->c.n_retrans++;
             e->rep->n_retransmissions++;
         }
-        track_state(e, d, &m, &rec, &x);
+        track_state(e, d, m, &rec, &x);
         if (!(x.flags & EV_RETRANS)) {
             int had = d->offer.present + d->answer.present;
-            sip_dlg_observe(d, &m, &rec);
-            if (d->offer.present + d->answer.present != had || (m.is_request && m.to_tag.n)) {
+            sip_dlg_observe(d, m, &rec);
+            if (d->offer.present + d->answer.present != had || (m->is_request && m->to_tag.n)) {
                 if (d->offer.present)
                     media_put(e, &d->offer.media, d, true);
                 if (d->answer.present)
@@ -647,7 +673,9 @@ int sip_engine_feed(sip_engine *e, const sip_record *r)
             d->ev[d->n_ev++] = x;
     }
     if (d->keep)
-        keep_message(e, d, &m, &rec, (x.flags & (EV_RETRANS | EV_DUP)) != 0);
+        keep_message(e, d, m, &rec, (x.flags & (EV_RETRANS | EV_DUP)) != 0);
+    if (d->release_now)
+        dlg_release(e, d);
     if (++e->since_sweep >= 512) {
         e->since_sweep = 0;
         sweep(e);
@@ -688,8 +716,7 @@ void sip_engine_free(sip_engine *e)
         for (sip_dlg *d = e->buckets[i], *n; d; d = n) {
             n = d->hnext;
             sip_call_free_fields(&d->c);
-            free(d->ev);
-            free(d);
+            dlg_free(d);
         }
     free(e->buckets);
     free(e->idx);

@@ -25,12 +25,12 @@ typedef struct sip_ev {
     uint16_t status; /* 0 = request */
     uint8_t method;  /* request method or CSeq method */
     uint8_t flags;
-    uint32_t branch, totag, hash;
+    uint32_t branch, totag;
     uint32_t len;
 } sip_ev;
 
 /* The SDP facts of one side (first audio stream), copied out of the message. */
-#define SDP_FMTS 12
+#define SDP_FMTS 8
 typedef struct sip_sdp_fact {
     bool present;
     uint64_t frame;
@@ -63,6 +63,7 @@ typedef struct sip_dlg {
     struct sip_dlg *hnext;
     struct sip_dlg *lprev, *lnext; /* LRU by last activity */
     uint64_t key;
+    size_t cid_len;
     sip_call c;              /* being built; strings owned */
     sip_ev *ev;
     size_t n_ev, cap_ev;
@@ -70,6 +71,8 @@ typedef struct sip_dlg {
     size_t kept_cap, kept_bytes;
     int64_t last_t;
     bool finished;
+    bool release_now;        /* nothing but stragglers can follow: conclude at once */
+    uint8_t init_method;
     /* state */
     uint32_t init_cseq;      /* CSeq of the latest initial (to-tag-less) request */
     uint32_t answered_cseq;
@@ -91,14 +94,18 @@ typedef struct sip_dlg {
     /* NAT evidence: frame and time per check (0 = not seen) */
     uint64_t nat_frame[NAT_COUNT];
     int64_t nat_time[NAT_COUNT];
-    char nat_detail[NAT_COUNT][96];
+    char *nat_detail[NAT_COUNT];   /* malloc'd when a check hits */
     /* media */
     sip_addr media_keys[DLG_MAX_MEDIA];
     unsigned n_media_keys;
-    sip_rtp_state rtp[DLG_MAX_RTP];
+    sip_rtp_state *rtp;            /* DLG_MAX_RTP entries, allocated on the first packet */
     unsigned n_rtp;
     uint32_t max_cseq;
 } sip_dlg;
+
+/* Feeds a message the caller already parsed (readers parse once). Same contract as
+ * sip_engine_feed for a SIP message. */
+int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *m);
 
 /* ---- sip_analyze.c ---- */
 /* Records the NAT checks and SDP facts of one message into the dialog. */

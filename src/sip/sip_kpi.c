@@ -13,18 +13,85 @@
 void sip_call_free_fields(sip_call *c);
 void sip_report_finalize(sip_report *r, double leg_window_s);
 
+typedef struct order {
+    int64_t start;
+    uint64_t frame;
+    size_t i;
+} order;
+
 static int by_first(const void *a, const void *b)
 {
-    const sip_call *x = a, *y = b;
-    if (x->start_us != y->start_us)
-        return x->start_us < y->start_us ? -1 : 1;
-    return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+    const order *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->frame < y->frame ? -1 : x->frame > y->frame;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Calls in order of their first message: an index sort, then one permutation (the structs are
+ * large; release order is by last activity). */
+static void sort_calls(sip_report *r)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    size_t n = r->n_calls;
+    bool sorted = true;
+    for (size_t i = 1; i < n && sorted; i++)
+        sorted = by_first(&(order){r->calls[i - 1].start_us, r->calls[i - 1].first_frame, 0},
+                          &(order){r->calls[i].start_us, r->calls[i].first_frame, 0}) <= 0;
+    if (sorted)
+        return;
+    order *o = malloc(n * sizeof *o);
+    if (!o)
+        return;
+    for (size_t i = 0; i < n; i++)
+        o[i] = (order){r->calls[i].start_us, r->calls[i].first_frame, i};
+    qsort(o, n, sizeof *o, by_first);
+    /* apply the permutation in place, cycle by cycle (position k takes the call at o[k].i) */
+    for (size_t k = 0; k < n; k++) {
+        if (o[k].i == k || o[k].i == (size_t)-1)
+            continue;
+        sip_call tmp = r->calls[k];
+        size_t j = k;
+        while (o[j].i != k) {
+            size_t from = o[j].i;
+            r->calls[j] = r->calls[from];
+            o[j].i = (size_t)-1;
+            j = from;
+        }
+        r->calls[j] = tmp;
+        o[j].i = (size_t)-1;
+    }
+    free(o);
+}
+
+/* k-th smallest of v[0..n) (quickselect; v is reordered). */
+static double kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
 static void summarise(const sip_report *r, size_t off, sip_stats_summary *s)
@@ -42,12 +109,12 @@ static void summarise(const sip_report *r, size_t off, sip_stats_summary *s)
             v[n++] = x;
     }
     if (n) {
-        qsort(v, n, sizeof *v, cmp_double);
         s->n = n;
-        s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        double hi = kth(v, n, n / 2);
+        s->median = n % 2 ? hi : (kth(v, n, n / 2 - 1) + hi) / 2;
         size_t k = (size_t)ceil(0.95 * (double)n);
-        s->p95 = v[(k ? k : 1) - 1];
-        s->max = v[n - 1];
+        s->p95 = kth(v, n, (k ? k : 1) - 1);
+        s->max = kth(v, n, n - 1);
     }
     free(v);
 }
@@ -96,8 +163,13 @@ static void correlate_legs(sip_report *r, double window_s)
         sip_call *a = &r->calls[i];
         if (a->kind != SIP_KIND_CALL || a->xcid || a->leg_group >= 0)
             continue;
-        for (size_t j = i + 1; j < r->n_calls && r->calls[j].start_us - a->start_us <= w; j++) {
+        /* the nearest 64 later calls: a B2BUA forwards at once, and a trunk with thousands of
+         * calls in the window must not make this quadratic */
+        size_t end = i + 65 < r->n_calls ? i + 65 : r->n_calls;
+        for (size_t j = i + 1; j < end && r->calls[j].start_us - a->start_us <= w; j++) {
             sip_call *b = &r->calls[j];
+            if (sip_addr_equal(&b->caller, &a->caller))
+                continue;
             /* one leg leaves the host the other went to (either may be captured first) */
             bool chained = sip_addr_same_host(&b->caller, &a->callee) ||
                            sip_addr_same_host(&a->caller, &b->callee);
@@ -116,7 +188,7 @@ static void correlate_legs(sip_report *r, double window_s)
 void sip_report_finalize(sip_report *r, double leg_window_s)
 {
     if (r->n_calls > 1)
-        qsort(r->calls, r->n_calls, sizeof *r->calls, by_first);
+        sort_calls(r);
     for (size_t i = 0; i < r->n_calls; i++)
         for (size_t k = 0; k < r->calls[i].n_msgs_kept; k++)
             r->calls[i].msgs[k].call_id = r->calls[i].call_id;

@@ -169,7 +169,7 @@ static void udp_payload(sip_reader *rd, const sip_addr *src, const sip_addr *dst
             if (tr)
                 rd->st->truncated = true;
             r.len = m.msg_len <= n ? m.msg_len : n;
-            sip_reader_emit(rd, &r);
+            sip_reader_emit_parsed(rd, &r, &m);
             if (m.msg_len >= n || !sip_looks_like_sip(d + m.msg_len, n - m.msg_len))
                 return;
             d += m.msg_len;

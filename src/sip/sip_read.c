@@ -1,5 +1,6 @@
 /* Reader front door: format detection, files and buffers, progress and cancellation, and the
  * one-shot helper for record lists. */
+#include "sip/sip_int.h"
 #include "sip/sip_read_int.h"
 
 #include <errno.h>
@@ -53,6 +54,15 @@ sip_format sip_format_detect(const void *head, size_t len)
 void sip_reader_emit(sip_reader *rd, const sip_record *r)
 {
     int rc = sip_engine_feed(rd->e, r);
+    if (rc == 0)
+        rd->st->sip_messages++;
+    else if (rc < 0)
+        rd->feed_error = 1;
+}
+
+void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *m)
+{
+    int rc = sip_engine_feed_parsed(rd->e, r, m);
     if (rc == 0)
         rd->st->sip_messages++;
     else if (rc < 0)

@@ -23,8 +23,9 @@ typedef struct sip_reader {
     int feed_error;
 } sip_reader;
 
-/* Feeds one record to the engine and counts it. */
+/* Feeds one record to the engine and counts it (_parsed: the reader parsed it already). */
 void sip_reader_emit(sip_reader *rd, const sip_record *r);
+void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *m);
 /* Progress/cancel check; true = stop reading. */
 bool sip_reader_should_stop(sip_reader *rd, uint64_t done, uint64_t total, uint64_t *next_report);
 

@@ -4,6 +4,7 @@
 #include "sip/sip_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool sip_rtp_looks(const uint8_t *p, size_t len)
@@ -50,6 +51,8 @@ void sip_rtp_packet(sip_dlg *d, bool from_caller, int64_t t, uint64_t frame, con
             sip_addr_equal(&d->rtp[i].s.dst, dst))
             st = &d->rtp[i];
     if (!st) {
+        if (!d->rtp && !(d->rtp = calloc(DLG_MAX_RTP, sizeof *d->rtp)))
+            return;
         if (d->n_rtp >= DLG_MAX_RTP)
             return;
         st = &d->rtp[d->n_rtp++];

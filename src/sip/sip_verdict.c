@@ -218,7 +218,7 @@ static void nat_findings(sip_dlg *d)
         hits++;
         sip_evidence ev = evd(d->nat_frame[k], d->nat_time[k]);
         sip_call_add_finding(c, nat_codes[k], SIP_SEV_INFO, &ev, 1, "N%d: %s", k + 1,
-                             d->nat_detail[k]);
+                             d->nat_detail[k] ? d->nat_detail[k] : "");
     }
     bool private_side = d->nat_frame[NAT_N1] || d->nat_frame[NAT_N3] || d->nat_frame[NAT_N4];
     if (hits && private_side && peer_public) {
