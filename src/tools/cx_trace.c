@@ -554,13 +554,20 @@ static void h_ctrace(mcp_call *call, const json_t *args)
         mcp_call_error(call, "\"phone\" must be a phone number (digits, optional +), got \"%.40s\".", phone);
         return;
     }
+    /* ConnexCS writes numbers as E.164 digits without '+'; the log search matches substrings, so
+     * leading zeros (a national 0, an international 00) are dropped: "020 7946 0999" and
+     * "0044 20 7946 0999" both find 442079460999. */
     char digits[72];
     size_t k = 0;
     for (const char *p = phone; *p && k + 1 < sizeof digits; p++)
-        if ((*p >= '0' && *p <= '9') || (*p == '+' && k == 0))
+        if ((*p >= '0' && *p <= '9') && !(k == 0 && *p == '0'))
             digits[k++] = *p;
     digits[k] = '\0';
-    char *enc = cx_enc(digits[0] == '+' ? digits + 1 : digits);
+    if (k < 4) {
+        mcp_call_error(call, "\"phone\" needs at least 4 significant digits, got \"%.40s\".", phone);
+        return;
+    }
+    char *enc = cx_enc(digits);
     char q[256];
     snprintf(q, sizeof q, "s=%s", enc ? enc : "");
     free(enc);
@@ -572,7 +579,9 @@ static void h_ctrace(mcp_call *call, const json_t *args)
     for (size_t i = 0; i < json_array_size(logs); i++) {
         const json_t *rt = json_object_get(json_array_get(logs, i), "routing");
         double t = cx_num(json_object_get(rt, "start_time"), 0);
-        if (json_string_value(json_object_get(rt, "callid")) && t > best_t) {
+        /* the number must be the caller or the dialled number, not a part of a Call-ID or IP */
+        bool is_party = strstr(jstr(rt, "cli"), digits) || strstr(jstr(rt, "ou"), digits);
+        if (is_party && json_string_value(json_object_get(rt, "callid")) && t > best_t) {
             best_t = t;
             best = rt;
         }

@@ -266,6 +266,12 @@ static void test_ctrace_by_phone(void **state)
     assert_false(cxh_is_error(r));
     assert_string_equal(cxh_str(r, "structuredContent/resolved_from/callid"), newest);
     json_t *l = log_take();
+    json_t *intl = call("getCTrace", "{\"phone\":\"00%.2s %s\"}", num, num + 2); /* 0044 20 ... */
+    assert_string_equal(cxh_str(intl, "structuredContent/resolved_from/callid"), newest);
+    json_decref(intl);
+    json_t *nat = call("getCTrace", "{\"phone\":\"0%s\"}", num + 2); /* the national form 020 ... */
+    assert_string_equal(cxh_str(nat, "structuredContent/resolved_from/callid"), newest);
+    json_decref(nat);
     char want[64];
     snprintf(want, sizeof want, "/api/cp/log?s=%s", num);
     assert_string_equal(cxh_str(l, "0/target"), want);
