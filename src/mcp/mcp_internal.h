@@ -166,6 +166,8 @@ int mcp_session_request(mcp_session *s, mcp_call *c, const char *method, json_t 
 void mcp_session_ref(mcp_session *s);
 void mcp_session_unref(mcp_session *s);
 void mcp_session_notify(mcp_session *s, const char *method, json_t *params);
+/* Initialized and long-lived (not stateless): list_changed goes to it. */
+bool mcp_session_wants_broadcasts(const mcp_session *s);
 bool mcp_session_subscribed(mcp_session *s, const char *uri);
 
 /* The session structure (session.c, methods.c). */

@@ -300,7 +300,7 @@ void mcp_server_notify_list_changed(mcp_server *srv)
     size_t n;
     mcp_session **v = snapshot_sessions(srv, &n);
     for (size_t i = 0; i < n; i++) {
-        if (mcp_session_initialized(v[i])) {
+        if (mcp_session_wants_broadcasts(v[i])) {
             mcp_session_notify(v[i], "notifications/tools/list_changed", NULL);
             mcp_session_notify(v[i], "notifications/resources/list_changed", NULL);
             mcp_session_notify(v[i], "notifications/prompts/list_changed", NULL);

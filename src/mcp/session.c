@@ -152,6 +152,11 @@ int mcp_session_set_protocol_version(mcp_session *s, const char *version)
 
 bool mcp_session_initialized(const mcp_session *s)
 {
+    return s->init_done;
+}
+
+bool mcp_session_wants_broadcasts(const mcp_session *s)
+{
     return s->init_done && !(s->flags & MCP_SESSION_STATELESS);
 }
 
