@@ -55,7 +55,7 @@ int cli_call(int argc, char **argv, const sb_options *opt)
         return 1;
     }
     int code = 0;
-    json_t *result = mcp_server_call_tool(srv, tool, args, opt->allow_writes, &code);
+    json_t *result = mcp_server_call_tool(srv, tool, args, true, &code);
     int rc;
     if (!result) {
         fprintf(stderr, "switchboard call: unknown tool '%s' (see `switchboard tools`)\n", tool);
