@@ -48,6 +48,8 @@ typedef struct mcp_server_config {
     bool allow_writes;        /* MCP_TOOL_WRITE tools exist at all (--allow-writes) */
     unsigned elicit_timeout_ms; /* how long mcp_call_elicit waits; 0 = 300000 (5 min) */
     unsigned page_size;       /* items per tools/list (resources, prompts) page; 0 = 100 */
+    unsigned max_per_session; /* calls in flight per session; 0 = 64. Over it: -32603 "busy",
+                               * so one client cannot take every worker from the others. */
 } mcp_server_config;
 
 /* Creates a server with an empty registry and starts its worker pool. NULL on failure. */

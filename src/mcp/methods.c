@@ -266,6 +266,12 @@ static int start_call(mcp_session *s, mcp_call *c, json_t *id, json_t *params, v
             *msg = "Invalid Request: this id is already used by a request in flight";
             return -32600;
         }
+    if (s->n_inflight >= mcp_server_cfg(s->srv)->max_per_session) {
+        pthread_mutex_unlock(&s->lock);
+        mcp_call_free(c);
+        *msg = "Internal error: too many calls in flight on this session; wait for answers";
+        return -32603;
+    }
     c->scopes = s->scopes ? strdup(s->scopes) : NULL;
     c->next_s = s->inflight;
     s->inflight = c;

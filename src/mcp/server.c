@@ -106,6 +106,8 @@ mcp_server *mcp_server_new(const mcp_server_config *cfg)
         srv->cfg.elicit_timeout_ms = 300000;
     if (!srv->cfg.page_size)
         srv->cfg.page_size = 100;
+    if (!srv->cfg.max_per_session)
+        srv->cfg.max_per_session = 64;
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->qcond, NULL);
     pthread_cond_init(&srv->idle, NULL);

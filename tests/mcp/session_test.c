@@ -313,6 +313,24 @@ static void *answerer(void *arg)
     return NULL;
 }
 
+static void test_per_session_cap(void **state)
+{
+    fixture *f = setup_fx(false, 0);
+    init(f, "2025-11-25", "{}");
+    char req[160];
+    for (int i = 0; i < 65; i++) {
+        snprintf(req, sizeof req, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"slow\"}}", 1000 + i);
+        feed(f, req);
+    }
+    json_t *m = find(&f->c, "1064"); /* the 65th: over the default cap of 64 */
+    assert_int_equal(error_code(m), -32603);
+    json_decref(m);
+    mcp_session_cancel_all(f->s);
+    assert_true(mcp_session_wait_idle(f->s, 10000));
+    teardown_fx(f);
+}
+
 static void test_inline_is_synchronous(void **state)
 {
     fixture *f = setup_fx(false, 0);
@@ -399,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_pagination),
         cmocka_unit_test(test_workers_cancel_duplicates),
+        cmocka_unit_test(test_per_session_cap),
         cmocka_unit_test(test_inline_is_synchronous),
         cmocka_unit_test(test_elicitation),
         cmocka_unit_test(test_scopes_and_writes),
