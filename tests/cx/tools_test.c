@@ -701,6 +701,95 @@ static void test_report_paging(void **state)
     cxh_env(&g_sim, NULL);
 }
 
+/* The exact upstream requests of each tool, as data: the tool, its arguments, and the request
+ * lines (method and raw target) the simulator logged, in order. {cid} is the normal scenario's
+ * Call-ID, percent-encoded as the tools must send it. */
+static const struct {
+    const char *tool, *args;
+    const char *reqs[4];
+} exact[] = {
+    {"getCustomerBalance", "{\"customer_id\":\"1001\"}", {"GET /api/cp/customer/1001"}},
+    {"getLastTopup", "{\"customer_id\":\"1001\"}",
+     {"GET /api/cp/payment?s=&company_id=1001&_startRow=0&_endRow=100&_pivotMode=false"
+      "&_sortModel%5B0%5D%5Bsort%5D=desc&_sortModel%5B0%5D%5BcolId%5D=payment.payment_time"}},
+    {"getCustomerPackages", "{\"customerId\":\"1001\"}", {"GET /api/cp/package?s=&company_id=1001"}},
+    {"getCustomerRateCards", "{\"customerId\":\"1001\"}", {"GET /api/cp/routing?s=&company_id=1001"}},
+    {"getRateCardDetails", "{\"rateCardId\":\"AcmE-R8T1\"}", {"GET /api/cp/card/AcmE-R8T1"}},
+    {"getRateCardRules", "{\"rateCardId\":\"AcmE-R8T1\",\"activeRev\":\"2\",\"prefix_limit\":50}",
+     {"GET /api/cp/card/AcmE-R8T1/rev/2/rule?limit=50&offset=0"}},
+    {"getRtpServerGroups", "{}", {"GET /api/cp/setup/server/rtp-group"}},
+    {"listRtpServers", "{\"zone\":\"London\"}", {"GET /api/cp/setup/rtp"}},
+    {"getTranscription", "{\"callid\":\"{cidraw}\"}", {"GET /api/cp/transcribe?s={cid}"}},
+    {"getAiAgentLogs", "{\"callid\":\"{cidraw}\",\"date\":\"2026-02-28\"}",
+     {"GET /api/cp/log/ai-agent?callid={cid}&d=2026-02-28"}},
+    {"getCallQuality", "{\"callid\":\"{cidraw}\"}", {"GET /api/cp/log/rtcp?callid={cid}"}},
+    {"investigateCall", "{\"callid\":\"{cidraw}\"}",
+     {"GET /api/cp/log/trace?callid={cid}", "GET /api/cp/log/class5?callid={cid}", "GET /api/cp/log/rtcp?callid={cid}"}},
+    {"searchCustomers", "{\"query\":\"Adam\"}", {"GET /api/cp/customer?s=&name=Adam"}},
+    {"searchCustomers", "{\"query\":\"nobody\",\"search_type\":\"sip_user\"}", {"GET /api/cp/switch/user?_limit=1000"}},
+    {"searchDocumentation", "{\"query\":\"rate card\"}", {"GET /api/cp/docs?s=rate%20card"}},
+    {"getDocumentation", "{\"path\":\"guides/none\"}", {"GET /api/cp/docs/guides/none", "GET /api/cp/docs/guides/none.md"}},
+    {"getCustomerCallStatistics", "{\"company_id\":\"1005\"}", {"POST /api/cp/cdr", "GET /api/cp/invoice/billed?company_id=1005"}},
+};
+
+static char *subst(const char *tmpl, const char *cid, const char *cidraw)
+{
+    char *out = malloc(2048);
+    size_t o = 0;
+    for (const char *p = tmpl; *p && o < 1800;) {
+        if (!strncmp(p, "{cid}", 5)) {
+            o += (size_t)snprintf(out + o, 2048 - o, "%s", cid);
+            p += 5;
+        } else if (!strncmp(p, "{cidraw}", 8)) {
+            o += (size_t)snprintf(out + o, 2048 - o, "%s", cidraw);
+            p += 8;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void test_exact_requests(void **state)
+{
+    (void)state;
+    const char *raw = truth_str("scenarios/normal/callid");
+    char cid[256];
+    size_t k = 0;
+    for (const char *p = raw; *p && k < 240; p++) {
+        if (*p == '@') {
+            memcpy(cid + k, "%40", 3);
+            k += 3;
+        } else {
+            cid[k++] = *p;
+        }
+    }
+    cid[k] = '\0';
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+        cxh_clear_log(&g_sim);
+        char *args = subst(exact[i].args, cid, raw);
+        json_t *r = call(exact[i].tool, "%s", args);
+        json_decref(r);
+        json_t *l = log_take();
+        size_t n = 0;
+        for (; n < 4 && exact[i].reqs[n]; n++) {
+            char *want = subst(exact[i].reqs[n], cid, raw);
+            char got[2200];
+            snprintf(got, sizeof got, "%s %s", cxh_str(json_array_get(l, n), "method"),
+                     cxh_str(json_array_get(l, n), "target"));
+            if (strcmp(got, want)) {
+                print_error("%s %s request %zu:\n  want %s\n  got  %s\n", exact[i].tool, args, n, want, got);
+                fail();
+            }
+            free(want);
+        }
+        assert_int_equal(json_array_size(l), n);
+        json_decref(l);
+        free(args);
+    }
+}
+
 int main(void)
 {
     cn_http_global_init();
@@ -725,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_prefix_duplication),
         cmocka_unit_test(test_no_route_failures),
         cmocka_unit_test(test_report_paging),
+        cmocka_unit_test(test_exact_requests),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     cn_http_global_cleanup();
