@@ -32,19 +32,21 @@ echo "generating $ROWS and $SMALL rows"
 "$GEN" --rows "$SMALL" --seed 2 > "$W/small.csv"
 BYTES=$(stat -c %s "$W/big.csv")
 MB=$(echo "$BYTES / 1000000" | bc -l)
+SMALL_MB=$(echo "$(stat -c %s "$W/small.csv") / 1000000" | bc -l)
 printf "file: %s rows, %.0f MB\n" "$ROWS" "$MB"
 cat "$W/big.csv" > /dev/null # warm the page cache for every contender alike
 
 # run NAME CMD...: wall, user+sys, peak RSS in $W/NAME.time
 run() {
-  local name=$1; shift
+  local name=$1 mb=$MB; shift
+  [ "$name" = sb-stream-small ] && mb=$SMALL_MB
   /usr/bin/time -f "%e %U %S %M" -o "$W/$name.time" "$@" > "$W/$name.out" 2> "$W/$name.err"
   local rc=$?
   [ $rc -eq 0 ] || { echo "$name failed ($rc):"; tail -3 "$W/$name.err"; }
   read -r WALL USR SYS RSS < "$W/$name.time"
   CPU=$(echo "$USR + $SYS" | bc -l)
   printf "%-28s wall %7.2f s  cpu %7.2f s  %7.1f MB/s wall  %7.1f MB/s cpu  peak RSS %7.1f MB\n" \
-    "$name" "$WALL" "$CPU" "$(echo "$MB / $WALL" | bc -l)" "$(echo "$MB / $CPU" | bc -l)" "$(echo "$RSS / 1024" | bc -l)"
+    "$name" "$WALL" "$CPU" "$(echo "$mb / $WALL" | bc -l)" "$(echo "$mb / $CPU" | bc -l)" "$(echo "$RSS / 1024" | bc -l)"
   eval "${name//-/_}_wall=$WALL; ${name//-/_}_cpu=$CPU; ${name//-/_}_rss=$RSS"
 }
 

@@ -24,6 +24,17 @@ struct cdr_store {
     bool in_tx;
 };
 
+/* Built after a bulk load into an empty table (one sort each instead of millions of random
+ * B-tree inserts), and at open for an existing store. */
+#define SECONDARY_INDEXES                                                                       \
+    "CREATE INDEX IF NOT EXISTS cdr_by_start ON cdr(start_ms);"                              \
+    "CREATE INDEX IF NOT EXISTS cdr_by_customer ON cdr(customer, start_ms);"                 \
+    "CREATE INDEX IF NOT EXISTS cdr_by_prefix ON cdr(dest_prefix);"                          \
+    "CREATE INDEX IF NOT EXISTS cdr_by_callee ON cdr(callee_e164);"
+#define DROP_SECONDARY_INDEXES                                                                  \
+    "DROP INDEX IF EXISTS cdr_by_start; DROP INDEX IF EXISTS cdr_by_customer;"               \
+    "DROP INDEX IF EXISTS cdr_by_prefix; DROP INDEX IF EXISTS cdr_by_callee;"
+
 static const char *schema =
     "CREATE TABLE IF NOT EXISTS cdr("
     " id INTEGER PRIMARY KEY, row_key INTEGER NOT NULL UNIQUE,"
@@ -33,10 +44,7 @@ static const char *schema =
     " caller TEXT, callee TEXT, caller_e164 TEXT, callee_e164 TEXT, customer TEXT, carrier TEXT,"
     " dest_prefix TEXT, dest_name TEXT, sip_reason TEXT, rate REAL, cost REAL, revenue REAL,"
     " currency TEXT, call_id TEXT, call_id2 TEXT, source TEXT, source_row TEXT, line INTEGER);"
-    "CREATE INDEX IF NOT EXISTS cdr_by_start ON cdr(start_ms);"
-    "CREATE INDEX IF NOT EXISTS cdr_by_customer ON cdr(customer, start_ms);"
-    "CREATE INDEX IF NOT EXISTS cdr_by_prefix ON cdr(dest_prefix);"
-    "CREATE INDEX IF NOT EXISTS cdr_by_callee ON cdr(callee_e164);";
+    SECONDARY_INDEXES;
 
 #define COLS "start_ms, answer_ms, end_ms, duration_s, billsec_s, pdd_ms, sip_code, q850," \
              " disposition, direction, have, caller, callee, caller_e164, callee_e164, customer," \
@@ -100,7 +108,8 @@ cdr_store *cdr_store_open(const char *path, char *err, size_t errsz)
     }
     sqlite3_busy_timeout(s->db, 5000);
     char *msg = NULL;
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK ||
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                                "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;", NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errsz, "store %s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
@@ -264,7 +273,14 @@ int cdr_store_import_file(cdr_store *s, const char *path, const cdr_import_opts 
         snprintf(st->error, sizeof st->error, "store busy: %s", sqlite3_errmsg(s->db));
         return -1;
     }
+    /* into an empty store: load first, index after (same transaction, so still all or nothing) */
+    bool bulk = cdr_store_count(s) == 0 &&
+                sqlite3_exec(s->db, DROP_SECONDARY_INDEXES, NULL, NULL, NULL) == SQLITE_OK;
     int rc = cdr_import_file(path, o, (cdr_sink){cdr_store_sink_row, s}, st);
+    if (rc == 0 && bulk && sqlite3_exec(s->db, SECONDARY_INDEXES, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(st->error, sizeof st->error, "indexing failed: %s", sqlite3_errmsg(s->db));
+        rc = -1;
+    }
     if (rc == 1 && !st->error[0])
         snprintf(st->error, sizeof st->error, "store write failed: %s", sqlite3_errmsg(s->db));
     if (rc != 0) {
