@@ -40,6 +40,24 @@ int sip_addr_parse(const char *text, size_t len, sip_addr *out)
             pl = len - hl - 1;
         }
     }
+    /* dotted IPv4, the common case, without inet_pton */
+    unsigned oct = 0, parts = 0, digits = 0;
+    bool v4 = hl >= 7 && hl <= 15;
+    for (size_t i = 0; v4 && i <= hl; i++) {
+        char ch = i < hl ? host[i] : '.';
+        if (ch >= '0' && ch <= '9' && digits < 3) {
+            oct = oct * 10 + (unsigned)(ch - '0');
+            digits++;
+        } else if (ch == '.' && digits && oct <= 255 && parts < 4) {
+            out->ip[parts++] = (uint8_t)oct;
+            oct = digits = 0;
+        } else {
+            v4 = false;
+        }
+    }
+    if (v4 && parts == 4) {
+        out->family = 4;
+    } else {
     memcpy(tmp, host, hl);
     tmp[hl] = 0;
     if (memchr(tmp, ':', hl)) {
@@ -50,6 +68,7 @@ int sip_addr_parse(const char *text, size_t len, sip_addr *out)
         if (inet_pton(AF_INET, tmp, out->ip) != 1)
             return memset(out, 0, sizeof *out), -1;
         out->family = 4;
+    }
     }
     if (port) {
         unsigned v = 0;

@@ -96,12 +96,11 @@ static void nat_request(sip_dlg *d, const sip_msg *m, const sip_record *r)
 {
     if (!r->src.family)
         return;
-    char src[SIP_ADDR_STRLEN];
-    sip_addr_format(&r->src, src, sizeof src);
+    char src[SIP_ADDR_STRLEN] = ""; /* formatted only when a check hits */
     sip_addr via, ct;
     int vport = m->via.port ? m->via.port : 5060;
     if (m->via.host.n && host_addr(m->via.host, vport, &via)) {
-        if (!sip_addr_same_host(&via, &r->src))
+        if (!sip_addr_same_host(&via, &r->src) && sip_addr_format(&r->src, src, sizeof src))
             nat_mark(d, NAT_N2, r, "top Via host %.*s differs from packet source %s",
                      (int)m->via.host.n, m->via.host.p, src);
         if (sip_addr_is_private(&via))
@@ -115,7 +114,7 @@ static void nat_request(sip_dlg *d, const sip_msg *m, const sip_record *r)
         if (sip_addr_is_private(&ct))
             nat_mark(d, NAT_N1, r, "Contact host %.*s is a private address",
                      (int)m->contact_host.n, m->contact_host.p);
-        if (!sip_addr_same_host(&ct, &r->src))
+        if (!sip_addr_same_host(&ct, &r->src) && sip_addr_format(&r->src, src, sizeof src))
             nat_mark(d, NAT_N6, r, "Contact host %.*s differs from packet source %s",
                      (int)m->contact_host.n, m->contact_host.p, src);
         if (cport != r->src.port)
@@ -160,8 +159,9 @@ void sip_dlg_observe(sip_dlg *d, const sip_msg *m, const sip_record *r)
     /* the NAT checks on the caller's dialog-creating requests (one hit per check is evidence
      * enough; in-dialog requests repeat the same headers) */
     if (m->is_request && !m->to_tag.n && m->method != SIP_M_ACK && m->method != SIP_M_CANCEL &&
-        sip_addr_equal(&r->src, &c->caller))
-        nat_request(d, m, r);
+        sip_addr_equal(&r->src, &c->caller)) {
+        nat_request(d, m, r); /* the engine ran sip_msg_details on such requests */
+    }
     if (!m->is_request && (m->via.received.n || m->via.rport > 0)) {
         int sent = m->via.port ? m->via.port : 5060;
         if (m->via.received.n || m->via.rport != sent)

@@ -576,8 +576,17 @@ int sip_engine_feed(sip_engine *e, const sip_record *r)
     return sip_engine_feed_parsed(e, r, &m);
 }
 
-int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *m)
+int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *msg)
 {
+    /* a call's first message and dialog-creating requests need the URIs' user parts and the
+     * Contact (second parsing pass, done once here for everything downstream) */
+    sip_msg full;
+    const sip_msg *m = msg;
+    if (msg->is_request && !msg->to_tag.n && !msg->details) {
+        full = *msg;
+        sip_msg_details(&full);
+        m = &full;
+    }
     sip_record rec = *r;
     if (!rec.frame)
         rec.frame = ++e->frame_counter;
@@ -619,6 +628,11 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *m)
     } else {
         lru_unlink(e, d);
         lru_push(e, d);
+    }
+    if (!d->c.method && !m->details) { /* first message is a response (capture began late) */
+        full = *msg;
+        sip_msg_details(&full);
+        m = &full;
     }
     d->last_t = rec.time_us;
     d->c.n_msgs++;

@@ -154,11 +154,18 @@ static void correlate_legs(sip_report *r, double window_s)
             o->leg_group = next++;
         c->leg_group = o->leg_group;
     }
+    r->n_leg_groups = (unsigned)next;
     if (window_s < 0)
         return;
     /* dialled number and time: leg B leaves the host leg A went to, shortly after, to the same
      * number (calls are sorted by start time, so the window scan is short) */
     int64_t w = (int64_t)(window_s * 1e6);
+    /* a 32-bit key per caller endpoint: most candidates share the caller and are skipped on it */
+    uint32_t *ck = malloc((r->n_calls ? r->n_calls : 1) * sizeof *ck);
+    if (!ck)
+        return;
+    for (size_t i = 0; i < r->n_calls; i++)
+        ck[i] = (uint32_t)sip_hash(&r->calls[i].caller, sizeof r->calls[i].caller);
     for (size_t i = 0; i < r->n_calls; i++) {
         sip_call *a = &r->calls[i];
         if (a->kind != SIP_KIND_CALL || a->xcid || a->leg_group >= 0)
@@ -168,7 +175,7 @@ static void correlate_legs(sip_report *r, double window_s)
         size_t end = i + 65 < r->n_calls ? i + 65 : r->n_calls;
         for (size_t j = i + 1; j < end && r->calls[j].start_us - a->start_us <= w; j++) {
             sip_call *b = &r->calls[j];
-            if (sip_addr_equal(&b->caller, &a->caller))
+            if (ck[j] == ck[i]) /* same caller endpoint (a 32-bit key; a collision only misses a leg) */
                 continue;
             /* one leg leaves the host the other went to (either may be captured first) */
             bool chained = sip_addr_same_host(&b->caller, &a->callee) ||
@@ -182,6 +189,7 @@ static void correlate_legs(sip_report *r, double window_s)
             break;
         }
     }
+    free(ck);
     r->n_leg_groups = (unsigned)next;
 }
 

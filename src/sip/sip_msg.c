@@ -2,6 +2,7 @@
  * Content-Length. Views only (see sip_msg.h); every loop is bounded by the input length. */
 #include "sip/sip_msg.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,13 +40,11 @@ bool sip_str_eq(sip_str s, const char *lit)
 
 bool sip_str_ieq(sip_str s, const char *lit)
 {
-    size_t n = strlen(lit);
-    if (s.n != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i < s.n && lit[i]; i++)
         if (lower((unsigned char)s.p[i]) != lower((unsigned char)lit[i]))
             return false;
-    return true;
+    return i == s.n && !lit[i];
 }
 
 bool sip_str_iprefix(sip_str s, const char *lit)
@@ -93,7 +92,19 @@ uint64_t sip_hash(const void *p, size_t n)
     return h;
 }
 
-static sip_str trim(sip_str s)
+/* Case-insensitive equality with a lowercase literal (header and parameter names: letters,
+ * digits, '-', '.', '_', where OR-ing 0x20 lowercases letters and leaves the rest alone). */
+static inline bool ieq_lower(sip_str s, const char *lit, size_t n)
+{
+    if (s.n != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((s.p[i] | 0x20) != lit[i])
+            return false;
+    return true;
+}
+
+static inline sip_str trim(sip_str s)
 {
     while (s.n && is_ws(s.p[0])) {
         s.p++;
@@ -326,13 +337,45 @@ static void uri_parts(sip_str uri, sip_str *user, sip_str *hostport)
     }
 }
 
-static void parse_from_to(sip_str v, sip_str *tag, sip_str *user)
+/* The tag parameter of a From/To value: the parameters after the closing '>' of a name-addr
+ * (a quoted display name holding '>' only moves the start earlier, still before ";tag=").
+ * The URI's user part is left to sip_msg_details (only a call's first request needs it). */
+static void parse_tag(sip_str v, sip_str *tag)
+{
+    const char *gt = memchr(v.p, '>', v.n);
+    size_t i = gt ? (size_t)(gt - v.p) + 1 : 0;
+    *tag = (sip_str){NULL, 0};
+    while (i < v.n) {
+        const char *sc = memchr(v.p + i, ';', v.n - i);
+        if (!sc)
+            return;
+        i = (size_t)(sc - v.p) + 1;
+        while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t'))
+            i++;
+        if (i + 4 <= v.n && (v.p[i] | 0x20) == 't' && (v.p[i + 1] | 0x20) == 'a' &&
+            (v.p[i + 2] | 0x20) == 'g') {
+            size_t k = i + 3;
+            while (k < v.n && (v.p[k] == ' ' || v.p[k] == '\t'))
+                k++;
+            if (k < v.n && v.p[k] == '=') {
+                k++;
+                while (k < v.n && (v.p[k] == ' ' || v.p[k] == '\t'))
+                    k++;
+                size_t s = k;
+                while (k < v.n && v.p[k] != ';' && v.p[k] != ',' && !is_ws(v.p[k]))
+                    k++;
+                *tag = (sip_str){v.p + s, k - s};
+                return;
+            }
+        }
+    }
+}
+
+static void uri_user(sip_str v, sip_str *user)
 {
     sip_str uri, params, hp;
     name_addr(v, &uri, &params);
     uri_parts(uri, user, &hp);
-    if (!find_param(params, "tag", tag))
-        *tag = (sip_str){NULL, 0};
 }
 
 static void parse_via(sip_str v, sip_via *via)
@@ -357,16 +400,40 @@ static void parse_via(sip_str v, sip_via *via)
     while (i < v.n && v.p[i] != ';' && !is_ws(v.p[i]))
         i++;
     sip_split_hostport((sip_str){v.p + hs, i - hs}, &via->host, &via->port);
-    sip_str params = {v.p + i, v.n - i};
-    sip_str val;
-    if (find_param(params, "branch", &val))
-        via->branch = val;
-    if (find_param(params, "received", &val))
-        via->received = val;
-    if (find_param(params, "rport", &val)) {
-        via->has_rport = true;
-        long p = parse_num(val.p, val.n, NULL);
-        via->rport = p > 0 && p <= 65535 ? (int)p : 0;
+    /* one pass over ;name[=value] up to the end or a comma */
+    while (i < v.n && v.p[i] != ',') {
+        while (i < v.n && (v.p[i] == ';' || is_ws(v.p[i])))
+            i++;
+        size_t ns = i;
+        while (i < v.n && v.p[i] != ';' && v.p[i] != '=' && v.p[i] != ',' && !is_ws(v.p[i]))
+            i++;
+        sip_str name = {v.p + ns, i - ns};
+        while (i < v.n && is_ws(v.p[i]))
+            i++;
+        sip_str val = {v.p + i, 0};
+        if (i < v.n && v.p[i] == '=') {
+            i++;
+            while (i < v.n && is_ws(v.p[i]))
+                i++;
+            size_t vs = i;
+            while (i < v.n && v.p[i] != ';' && v.p[i] != ',' && !is_ws(v.p[i]))
+                i++;
+            val = (sip_str){v.p + vs, i - vs};
+        }
+        if (!name.n) {
+            if (i < v.n && v.p[i] != ';' && v.p[i] != ',')
+                i++; /* stray character */
+            continue;
+        }
+        if (ieq_lower(name, "branch", 6))
+            via->branch = val;
+        else if (ieq_lower(name, "received", 8))
+            via->received = val;
+        else if (ieq_lower(name, "rport", 5)) {
+            via->has_rport = true;
+            long p = parse_num(val.p, val.n, NULL);
+            via->rport = p > 0 && p <= 65535 ? (int)p : 0;
+        }
     }
 }
 
@@ -426,8 +493,6 @@ static void parse_warning(sip_str v, sip_msg *m)
 
 static void parse_contact(sip_str v, sip_msg *m)
 {
-    if (m->contact.n)
-        return;
     sip_str el;
     if (!next_elem(&v, &el))
         return;
@@ -436,6 +501,19 @@ static void parse_contact(sip_str v, sip_msg *m)
     name_addr(el, &uri, &params);
     uri_parts(uri, &user, &hp);
     sip_split_hostport(hp, &m->contact_host, &m->contact_port);
+}
+
+void sip_msg_details(sip_msg *m)
+{
+    if (m->details)
+        return;
+    m->details = true;
+    if (m->from.n)
+        uri_user(m->from, &m->from_user);
+    if (m->to.n)
+        uri_user(m->to, &m->to_user);
+    if (m->contact.n)
+        parse_contact(m->contact, m);
 }
 
 static void parse_challenge(sip_str v, sip_msg *m)
@@ -486,44 +564,59 @@ static const struct {
     unsigned char len;
     enum hdr h;
 } hdr_names[] = {
-    {"via", 3, H_VIA},
-    {"v", 1, H_VIA},
-    {"from", 4, H_FROM},
-    {"f", 1, H_FROM},
-    {"to", 2, H_TO},
-    {"t", 1, H_TO},
+    {"authorization", 13, H_AUTHZ},
     {"call-id", 7, H_CALLID},
-    {"i", 1, H_CALLID},
     {"cseq", 4, H_CSEQ},
     {"contact", 7, H_CONTACT},
-    {"m", 1, H_CONTACT},
     {"content-length", 14, H_CLEN},
-    {"l", 1, H_CLEN},
     {"content-type", 12, H_CTYPE},
     {"c", 1, H_CTYPE},
-    {"reason", 6, H_REASON},
-    {"warning", 7, H_WARNING},
-    {"record-route", 12, H_RR},
-    {"user-agent", 10, H_UA},
-    {"server", 6, H_UA},
-    {"www-authenticate", 16, H_WWWAUTH},
+    {"from", 4, H_FROM},
+    {"f", 1, H_FROM},
+    {"i", 1, H_CALLID},
+    {"l", 1, H_CLEN},
+    {"m", 1, H_CONTACT},
     {"proxy-authenticate", 18, H_WWWAUTH},
-    {"authorization", 13, H_AUTHZ},
     {"proxy-authorization", 19, H_AUTHZ},
+    {"reason", 6, H_REASON},
+    {"record-route", 12, H_RR},
+    {"retry-after", 11, H_RETRY},
+    {"server", 6, H_UA},
+    {"to", 2, H_TO},
+    {"t", 1, H_TO},
+    {"user-agent", 10, H_UA},
+    {"via", 3, H_VIA},
+    {"v", 1, H_VIA},
+    {"warning", 7, H_WARNING},
+    {"www-authenticate", 16, H_WWWAUTH},
     {"x-cid", 5, H_XCID},
     {"x-call-id", 9, H_XCID},
     {"x-orig-call-id", 14, H_XCID},
-    {"retry-after", 11, H_RETRY},
 };
+
+/* Rows of hdr_names by first letter (a..z): the table scan is the parser's hottest loop. */
+static unsigned char first_row[26], n_rows[26];
+
+static void index_names(void)
+{
+    for (size_t i = sizeof hdr_names / sizeof hdr_names[0]; i-- > 0;) {
+        int c = hdr_names[i].name[0] - 'a';
+        first_row[c] = (unsigned char)i;
+        n_rows[c]++;
+    }
+}
 
 static enum hdr header_kind(sip_str name)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, index_names);
     if (name.n > 19 || !name.n)
         return H_OTHER;
-    int c0 = lower((unsigned char)name.p[0]);
-    for (size_t i = 0; i < sizeof hdr_names / sizeof hdr_names[0]; i++)
-        if (hdr_names[i].len == name.n && hdr_names[i].name[0] == c0 &&
-            sip_str_ieq(name, hdr_names[i].name))
+    int c = lower((unsigned char)name.p[0]) - 'a';
+    if (c < 0 || c >= 26)
+        return H_OTHER;
+    for (size_t i = first_row[c], k = 0; k < n_rows[c]; i++, k++)
+        if (ieq_lower(name, hdr_names[i].name, hdr_names[i].len))
             return hdr_names[i].h;
     return H_OTHER;
 }
@@ -533,24 +626,27 @@ static void apply_header(sip_msg *m, enum hdr h, sip_str v)
     sip_str el;
     switch (h) {
     case H_VIA: {
-        sip_str list = v;
-        while (next_elem(&list, &el)) {
-            if (m->n_via == 0)
-                parse_via(el, &m->via);
+        if (m->n_via == 0)
+            parse_via(v, &m->via);
+        if (!memchr(v.p, ',', v.n)) { /* the common case: one Via per header line */
             m->n_via++;
+            break;
         }
+        sip_str list = v;
+        while (next_elem(&list, &el))
+            m->n_via++;
         break;
     }
     case H_FROM:
         if (!m->from.p) {
             m->from = v;
-            parse_from_to(v, &m->from_tag, &m->from_user);
+            parse_tag(v, &m->from_tag);
         }
         break;
     case H_TO:
         if (!m->to.p) {
             m->to = v;
-            parse_from_to(v, &m->to_tag, &m->to_user);
+            parse_tag(v, &m->to_tag);
         }
         break;
     case H_CALLID:
@@ -562,7 +658,8 @@ static void apply_header(sip_msg *m, enum hdr h, sip_str v)
             parse_cseq(v, m);
         break;
     case H_CONTACT:
-        parse_contact(v, m);
+        if (!m->contact.n)
+            m->contact = v; /* the list; sip_msg_details takes its first element */
         break;
     case H_CLEN: {
         size_t used = 0;
@@ -686,9 +783,10 @@ int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
         const char *colon = memchr(data + i, ':', ll);
         if (colon) {
             sip_str name = trim((sip_str){data + i, (size_t)(colon - data - i)});
-            sip_str val = trim((sip_str){colon + 1, hend - (size_t)(colon - data) - 1});
             m->n_headers++;
-            apply_header(m, header_kind(name), val);
+            enum hdr h = header_kind(name);
+            if (h != H_OTHER) /* the value of an ignored header is never looked at */
+                apply_header(m, h, trim((sip_str){colon + 1, hend - (size_t)(colon - data) - 1}));
         }
         i = hend < len ? hend + 1 : len;
     }

@@ -56,15 +56,17 @@ typedef struct sip_msg {
     sip_str ruri;
     int status;         /* responses: 100..699 */
     sip_str phrase;
-    sip_str call_id, from, to, from_tag, to_tag, from_user, to_user;
+    sip_str call_id, from, to, from_tag, to_tag;
+    sip_str from_user, to_user; /* filled by sip_msg_details() */
     uint32_t cseq;
     sip_method cseq_method;
     sip_str cseq_method_str;
     sip_via via;        /* the top Via */
     unsigned n_via;     /* Via entries, counting comma-joined ones */
-    sip_str contact;    /* first Contact value */
-    sip_str contact_host;
+    sip_str contact;    /* the Contact value (after sip_msg_details: its first element) */
+    sip_str contact_host; /* filled by sip_msg_details() */
     int contact_port;
+    bool details;
     unsigned n_record_route;
     int reason_q850;    /* first Reason: Q.850;cause=N (0 none) */
     int reason_sip;     /* Reason: SIP;cause=N (0 none) */
@@ -93,6 +95,11 @@ bool sip_looks_like_sip(const char *data, size_t len);
  * CSeq). When the body is shorter than Content-Length the message is still parsed with the
  * body it has (datagram truncated by the capture snap length); *truncated is set. */
 int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated);
+
+/* The second, on-demand pass over a parsed message: user parts of the From/To URIs and the
+ * first Contact's host and port (only a dialog's first request and the NAT checks need them,
+ * so the hot path skips the URI parsing). Idempotent. */
+void sip_msg_details(sip_msg *m);
 
 /* Stream framing (TCP): the length of the first complete message at data, 0 when more bytes
  * are needed, -1 when the bytes cannot be SIP or a message would exceed max. Leading CRLF
@@ -134,11 +141,13 @@ typedef struct sip_sdp_media {
 } sip_sdp_media;
 
 typedef struct sip_sdp {
-    sip_addr origin;  /* o= address */
+    sip_str origin_line; /* the o= value (sip_sdp_origin parses its address) */
     sip_sdp_media m[SIP_SDP_MAX_MEDIA];
     unsigned n_media;
 } sip_sdp;
 
+/* The o= line's address; 0, or -1 when there is none. */
+int sip_sdp_origin(const sip_sdp *sdp, sip_addr *out);
 /* Parses an SDP body (LF or CRLF lines). Returns 0, or -1 when it is not SDP (no v= line). */
 int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp);
 /* Finds the SDP in a body: the body itself for application/sdp, the application/sdp part of a

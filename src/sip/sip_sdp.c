@@ -110,9 +110,23 @@ static void rtpmap(sip_str v, sip_sdp_media *m)
         }
 }
 
+int sip_sdp_origin(const sip_sdp *sdp, sip_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    sip_str t = sdp->origin_line;
+    if (!t.n)
+        return -1;
+    for (int k = 0; k < 3; k++)
+        word(&t);
+    conn_addr(t, out, NULL);
+    return out->family ? 0 : -1;
+}
+
 int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp)
 {
-    memset(sdp, 0, sizeof *sdp);
+    /* only the header: media entries are cleared as they are created (the struct is large) */
+    sdp->origin_line = (sip_str){NULL, 0};
+    sdp->n_media = 0;
     sip_addr sess_conn = {0};
     bool sess_zero = false, seen_v = false;
     sip_dir sess_dir = SIP_DIR_SENDRECV;
@@ -131,13 +145,9 @@ int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp)
         case 'v':
             seen_v = true;
             break;
-        case 'o': {
-            sip_str t = v;
-            for (int k = 0; k < 3; k++)
-                word(&t);
-            conn_addr(t, &sdp->origin, NULL);
+        case 'o': /* origin: its address is parsed on demand (sip_sdp_origin) */
+            sdp->origin_line = v;
             break;
-        }
         case 'c':
             if (cur) {
                 conn_addr(v, &cur->conn, &cur->conn_zero);
@@ -153,6 +163,7 @@ int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp)
                 break;
             }
             cur = &sdp->m[sdp->n_media++];
+            memset(cur, 0, sizeof *cur);
             cur_conn = cur_dir = false;
             media_line(v, cur);
             cur->conn = sess_conn;
