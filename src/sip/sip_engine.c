@@ -722,6 +722,11 @@ int sip_engine_feed_rtp(sip_engine *e, int64_t time_us, uint64_t frame, const si
     return 1;
 }
 
+void sip_engine_add_not_sip(sip_engine *e, uint64_t n)
+{
+    e->rep->n_not_sip += n;
+}
+
 void sip_engine_free(sip_engine *e)
 {
     if (!e)

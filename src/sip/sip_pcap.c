@@ -154,30 +154,33 @@ static void addr_set(sip_addr *a, uint8_t family, const uint8_t *ip, uint16_t po
 static void udp_payload(sip_reader *rd, const sip_addr *src, const sip_addr *dst, const uint8_t *p,
                         size_t n)
 {
-    const char *d = (const char *)p;
-    if (sip_looks_like_sip(d, n)) {
-        /* one datagram may carry several messages back to back */
-        for (int k = 0; k < 8 && n; k++) {
-            sip_record r = {.time_us = rd->now, .src = *src, .dst = *dst,
-                            .transport = SIP_TP_UDP, .data = d, .len = n, .frame = rd->frame};
-            sip_msg m;
-            bool tr;
-            if (sip_msg_parse(d, n, &m, &tr) < 0) {
-                rd->st->frames_skipped++;
-                return;
-            }
-            if (tr)
-                rd->st->truncated = true;
-            r.len = m.msg_len <= n ? m.msg_len : n;
-            sip_reader_emit_parsed(rd, &r, &m);
-            if (m.msg_len >= n || !sip_looks_like_sip(d + m.msg_len, n - m.msg_len))
-                return;
-            d += m.msg_len;
-            n -= m.msg_len;
-        }
+    const char *orig = (const char *)p;
+    if (!sip_looks_like_sip(orig, n)) {
+        sip_reader_rtp(rd, src, dst, p, n);
         return;
     }
-    sip_engine_feed_rtp(rd->e, rd->now, rd->frame, src, dst, p, n);
+    /* one datagram may carry several messages back to back */
+    for (int k = 0; k < 8 && n; k++) {
+        void *token;
+        const char *d = sip_reader_stage(rd, orig, n, &token);
+        sip_msg m;
+        bool tr;
+        if (sip_msg_parse(d, n, &m, &tr) < 0) {
+            sip_reader_unstage(rd, token);
+            rd->st->frames_skipped++;
+            return;
+        }
+        if (tr)
+            rd->st->truncated = true;
+        size_t used = m.msg_len <= n ? m.msg_len : n;
+        sip_record r = {.time_us = rd->now, .src = *src, .dst = *dst, .transport = SIP_TP_UDP,
+                        .data = d, .len = used, .frame = rd->frame};
+        sip_reader_emit_parsed(rd, &r, &m, token);
+        if (used >= n || !sip_looks_like_sip(orig + used, n - used))
+            return;
+        orig += used;
+        n -= used;
+    }
 }
 
 static void l4(sip_reader *rd, uint8_t family, const uint8_t *sip, const uint8_t *dip,

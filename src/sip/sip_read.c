@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Inputs this large are read by two threads (reader+parser, engine) unless opts say otherwise. */
+#define PIPE_MIN_BYTES (8u << 20)
+
 static const char *const fmt_names[] = {"unknown", "pcap", "pcapng", "ngrep", "sipp-trace", "sip-text"};
 
 const char *sip_format_name(sip_format f)
@@ -49,24 +52,6 @@ sip_format sip_format_detect(const void *head, size_t len)
     if (has(t, n, "SIP/2.0"))
         return SIP_FMT_SIP_TEXT;
     return SIP_FMT_UNKNOWN;
-}
-
-void sip_reader_emit(sip_reader *rd, const sip_record *r)
-{
-    int rc = sip_engine_feed(rd->e, r);
-    if (rc == 0)
-        rd->st->sip_messages++;
-    else if (rc < 0)
-        rd->feed_error = 1;
-}
-
-void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *m)
-{
-    int rc = sip_engine_feed_parsed(rd->e, r, m);
-    if (rc == 0)
-        rd->st->sip_messages++;
-    else if (rc < 0)
-        rd->feed_error = 1;
 }
 
 bool sip_reader_should_stop(sip_reader *rd, uint64_t done, uint64_t total, uint64_t *next_report)
@@ -113,6 +98,10 @@ static int read_fp(FILE *fp, const void *head, size_t hlen, uint64_t total, sip_
     sip_reader rd = {.e = e, .st = stats};
     defaults(&rd, opts);
     stats->format = sip_format_detect(head, hlen);
+    bool pipe = stats->format != SIP_FMT_UNKNOWN &&
+                (rd.o.threads == 2 || (rd.o.threads == 0 && total >= PIPE_MIN_BYTES));
+    if (pipe)
+        sip_pipe_start(&rd); /* stays direct when the thread cannot start */
     int rc;
     switch (stats->format) {
     case SIP_FMT_PCAP:
@@ -131,6 +120,8 @@ static int read_fp(FILE *fp, const void *head, size_t hlen, uint64_t total, sip_
                               "-W byline, SIPp -trace_msg, SIP text with timestamps)");
         return -1;
     }
+    sip_pipe_finish(&rd);
+    sip_engine_add_not_sip(e, rd.not_sip);
     if (rc == 0 && rd.o.progress && !stats->cancelled)
         rd.o.progress(rd.o.progress_ctx, total ? total : stats->bytes, total ? total : stats->bytes);
     if (rc == 0 && rd.feed_error) {

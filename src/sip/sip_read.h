@@ -48,6 +48,9 @@ typedef struct sip_read_opts {
     size_t max_ip_reassemblies;
     size_t max_datagram;
     size_t max_sip_message;
+    /* 0 = automatic (two threads for inputs of 8 MiB or more), 1 = one thread, 2 = two
+     * threads: the reader (I/O, decoding, SIP parsing) and the engine, in a pipeline. */
+    unsigned threads;
 } sip_read_opts;
 
 /* What a reader saw, beside what it fed the engine. */

@@ -21,11 +21,25 @@ typedef struct sip_reader {
     struct tcp_table *tcp;
     bool stop;
     int feed_error;
+    struct sip_pipe *pipe;   /* two-thread mode (sip_pipe.c), NULL = direct */
+    void *pipe_arg;
+    uint64_t not_sip;        /* records the reader found not to be SIP in pipe mode */
 } sip_reader;
 
-/* Feeds one record to the engine and counts it (_parsed: the reader parsed it already). */
+/* The way from readers to the engine (sip_pipe.c), direct or through the pipeline:
+ *   sip_reader_emit: one raw record (parsed here);
+ *   sip_reader_stage + sip_msg_parse on the returned bytes + sip_reader_emit_parsed (or
+ *     sip_reader_unstage when they are not SIP): parse once, in the reader thread;
+ *   sip_reader_rtp: a non-SIP UDP payload at the current frame. */
 void sip_reader_emit(sip_reader *rd, const sip_record *r);
-void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *m);
+const char *sip_reader_stage(sip_reader *rd, const char *data, size_t n, void **token);
+void sip_reader_unstage(sip_reader *rd, void *token);
+void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *m, void *token);
+void sip_reader_rtp(sip_reader *rd, const sip_addr *src, const sip_addr *dst, const uint8_t *p,
+                    size_t n);
+/* Starts the engine thread (0, or -1: stay direct) / drains and joins it. */
+int sip_pipe_start(sip_reader *rd);
+void sip_pipe_finish(sip_reader *rd);
 /* Progress/cancel check; true = stop reading. */
 bool sip_reader_should_stop(sip_reader *rd, uint64_t done, uint64_t total, uint64_t *next_report);
 

@@ -408,6 +408,32 @@ static void renderers(void **st)
     assert_non_null(strstr(err, "not in"));
 }
 
+/* The two-thread pipeline gives exactly the one-thread result (every shared capture). */
+static void pipeline_same_result(void **st)
+{
+    (void)st;
+    static const char *const files[] = {
+        "mixed_outcomes.pcapng", "ok_calls_tcp.pcap", "rtp_twoway.pcap", "rtp_oneway.pcap",
+        "ok_calls_ipv6.pcap", "mixed_outcomes.ngrep.txt", "ok_calls.sipp-trace_msg.log",
+    };
+    const char *dir = getenv("SB_SHARED_CAPTURES");
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[1024], err[256];
+        snprintf(path, sizeof path, "%s/%s", dir ? dir : "../shared/captures", files[i]);
+        sip_read_opts one = {.threads = 1}, two = {.threads = 2};
+        sip_report *a = sip_analyze_file(path, NULL, &one, NULL, err, sizeof err);
+        sip_report *b = sip_analyze_file(path, NULL, &two, NULL, err, sizeof err);
+        assert_non_null(a);
+        assert_non_null(b);
+        json_t *ja = sip_report_json(a, 0, 1000), *jb = sip_report_json(b, 0, 1000);
+        assert_true(json_equal(ja, jb));
+        json_decref(ja);
+        json_decref(jb);
+        sip_report_free(a);
+        sip_report_free(b);
+    }
+}
+
 static void truncated_files(void **st)
 {
     (void)st;
@@ -439,6 +465,7 @@ int main(void)
         cmocka_unit_test(nat),              cmocka_unit_test(rtp),
         cmocka_unit_test(mixed),            cmocka_unit_test(text_logs_match_pcaps),
         cmocka_unit_test(renderers),        cmocka_unit_test(truncated_files),
+        cmocka_unit_test(pipeline_same_result),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
