@@ -155,7 +155,7 @@ void mcp_call_error(mcp_call *call, const char *fmt, ...)
 
 bool mcp_call_cancelled(const mcp_call *call)
 {
-    return call->cancelled != 0;
+    return mcp_call_is_cancelled(call);
 }
 
 const volatile int *mcp_call_cancel_flag(const mcp_call *call)
@@ -259,7 +259,7 @@ mcp_elicit_outcome mcp_call_elicit(mcp_call *call, const char *message,
         *content = NULL;
     if (!form_elicitation_ok(call))
         return MCP_ELICIT_UNSUPPORTED;
-    if (call->cancelled)
+    if (mcp_call_is_cancelled(call))
         return MCP_ELICIT_FAILED;
     json_t *params = json_object();
     json_object_set_new(params, "message", json_string(message ? message : ""));
@@ -290,7 +290,7 @@ mcp_elicit_outcome mcp_call_elicit(mcp_call *call, const char *message,
 int mcp_call_request(mcp_call *call, const char *method, json_t *params, json_t **result)
 {
     *result = NULL;
-    if (!call->s || call->cancelled || !method) {
+    if (!call->s || mcp_call_is_cancelled(call) || !method) {
         json_decref(params);
         return -1;
     }

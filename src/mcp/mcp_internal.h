@@ -141,6 +141,16 @@ mcp_call *mcp_call_new(mcp_call_kind kind, mcp_registry *reg); /* takes the regi
 int mcp_call_prepare_tool(mcp_call *c, const char *name, json_t *args, unsigned writes,
                           char **msg);
 void mcp_call_free(mcp_call *c);
+/* The cancel flag is written by the reader thread (notifications/cancelled) or at shutdown
+ * while the handler's thread and connectors read it: always through these atomics. */
+static inline void mcp_call_set_cancelled(mcp_call *c)
+{
+    __atomic_store_n(&c->cancelled, 1, __ATOMIC_RELEASE);
+}
+static inline bool mcp_call_is_cancelled(const mcp_call *c)
+{
+    return __atomic_load_n(&c->cancelled, __ATOMIC_ACQUIRE) != 0;
+}
 /* Runs the handler of a call (on a worker). */
 void mcp_call_run(mcp_call *c);
 /* Builds the JSON-RPC result object of a finished call (new reference), or NULL when the

@@ -45,16 +45,17 @@ static int m_initialize(mcp_session *s, json_t *id, json_t *params, void *handle
         *msg = "Invalid Request: the session is already initialized";
         return -32600;
     }
-    s->version = MCP_PROTOCOL_LATEST;
+    const char *chosen = MCP_PROTOCOL_LATEST;
     for (const char *const *v = mcp_protocol_versions; *v; v++)
         if (!strcmp(*v, asked))
-            s->version = *v;
+            chosen = *v;
+    __atomic_store_n(&s->version, chosen, __ATOMIC_RELEASE);
     json_decref(s->client_caps);
     s->client_caps = caps ? json_deep_copy(caps) : json_object();
     json_decref(s->client_info);
     s->client_info = json_deep_copy(json_object_get(params, "clientInfo"));
-    s->init_done = true;
-    const char *version = s->version;
+    __atomic_store_n(&s->init_done, true, __ATOMIC_RELEASE);
+    const char *version = chosen;
     pthread_mutex_unlock(&s->lock);
 
     const mcp_server_config *cfg = mcp_server_cfg(s->srv);
@@ -88,7 +89,7 @@ static int m_set_level(mcp_session *s, json_t *id, json_t *params, void *handle,
                "critical, alert, emergency";
         return -32602;
     }
-    s->log_level = lvl;
+    __atomic_store_n(&s->log_level, lvl, __ATOMIC_RELAXED);
     *result = json_object();
     return 0;
 }
@@ -121,24 +122,24 @@ typedef json_t *(*listing_fn)(void *entry, unsigned writes);
 static json_t *tool_item(void *e, unsigned writes)
 {
     mcp_tool_entry *t = e;
-    return mcp_tool_visible(t, writes, true) ? json_incref(t->listing) : NULL;
+    return mcp_tool_visible(t, writes, true) ? json_deep_copy(t->listing) : NULL;
 }
 
 static json_t *fixed_resource_item(void *e, unsigned writes)
 {
     mcp_resource_entry *r = e;
-    return r->def.uri ? json_incref(r->listing) : NULL;
+    return r->def.uri ? json_deep_copy(r->listing) : NULL;
 }
 
 static json_t *template_item(void *e, unsigned writes)
 {
     mcp_resource_entry *r = e;
-    return r->def.uri_template ? json_incref(r->listing) : NULL;
+    return r->def.uri_template ? json_deep_copy(r->listing) : NULL;
 }
 
 static json_t *prompt_item(void *e, unsigned writes)
 {
-    return json_incref(((mcp_prompt_entry *)e)->listing);
+    return json_deep_copy(((mcp_prompt_entry *)e)->listing);
 }
 
 static int list_page(mcp_session *s, json_t *params, const char *key, size_t vec_off,
@@ -249,13 +250,16 @@ static int m_unsubscribe(mcp_session *s, json_t *id, json_t *params, void *handl
 static int start_call(mcp_session *s, mcp_call *c, json_t *id, json_t *params, void *handle,
                       const char **msg)
 {
-    c->id = json_incref(id);
+    /* The call runs on another thread: it owns copies, never shares the request's JSON
+     * (jansson's reference counts are not a happens-before edge between threads). Tool calls
+     * need no params beyond their validated copy of the arguments. */
+    c->id = json_deep_copy(id);
     c->id_key = mcp_id_key(id);
     c->handle = handle;
-    c->params = json_incref(params);
+    c->params = c->kind == MCP_CALL_TOOL ? NULL : json_deep_copy(params);
     json_t *tok = json_object_get(json_object_get(params, "_meta"), "progressToken");
     if (json_is_string(tok) || json_is_integer(tok))
-        c->progress_token = json_incref(tok);
+        c->progress_token = json_deep_copy(tok);
     mcp_session_ref(s);
     c->s = s;
     pthread_mutex_lock(&s->lock);
@@ -454,7 +458,7 @@ void mcp_session_dispatch(mcp_session *s, const char *method, json_t *id, json_t
                                    json_pack("{s:s}", "method", method), handle);
         return;
     }
-    if (!m->before_init && !s->init_done) {
+    if (!m->before_init && !mcp_session_initialized(s)) {
         mcp_session_send_rpc_error(s, id, -32600,
                                    "Invalid Request: the session is not initialized; send "
                                    "initialize first", NULL, handle);

@@ -54,7 +54,7 @@ const mcp_server_config *mcp_server_cfg(const mcp_server *srv)
 
 bool mcp_server_stopping(const mcp_server *srv)
 {
-    return srv->stopping;
+    return __atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE);
 }
 
 static void *worker_main(void *arg)
@@ -71,7 +71,7 @@ static void *worker_main(void *arg)
         if (!srv->qhead)
             srv->qtail = NULL;
         pthread_mutex_unlock(&srv->lock);
-        if (!c->cancelled && !c->invalid)
+        if (!mcp_call_is_cancelled(c) && !c->invalid)
             mcp_call_run(c);
         mcp_session_finish_call(c->s, c); /* frees c */
         pthread_mutex_lock(&srv->lock);
@@ -133,11 +133,11 @@ void mcp_server_free(mcp_server *srv, unsigned timeout_ms)
     if (!srv)
         return;
     pthread_mutex_lock(&srv->lock);
-    srv->stopping = true;
+    __atomic_store_n(&srv->stopping, true, __ATOMIC_RELEASE);
     for (size_t i = 0; i < srv->sessions.n; i++)
         mcp_session_cancel_all(srv->sessions.v[i]);
     for (mcp_call *c = srv->qhead; c; c = c->next_q)
-        c->cancelled = 1;
+        mcp_call_set_cancelled(c);
     pthread_cond_broadcast(&srv->qcond);
     double deadline = mcp_now_ms() + timeout_ms;
     while (srv->running_workers > 0) {

@@ -137,14 +137,14 @@ void mcp_session_notify(mcp_session *s, const char *method, json_t *params)
 
 const char *mcp_session_protocol_version(const mcp_session *s)
 {
-    return s->version;
+    return __atomic_load_n(&s->version, __ATOMIC_ACQUIRE);
 }
 
 int mcp_session_set_protocol_version(mcp_session *s, const char *version)
 {
     for (const char *const *v = mcp_protocol_versions; version && *v; v++)
         if (!strcmp(*v, version)) {
-            s->version = *v;
+            __atomic_store_n(&s->version, *v, __ATOMIC_RELEASE);
             return 0;
         }
     return -1;
@@ -152,12 +152,12 @@ int mcp_session_set_protocol_version(mcp_session *s, const char *version)
 
 bool mcp_session_initialized(const mcp_session *s)
 {
-    return s->init_done;
+    return __atomic_load_n(&s->init_done, __ATOMIC_ACQUIRE);
 }
 
 bool mcp_session_wants_broadcasts(const mcp_session *s)
 {
-    return s->init_done && !(s->flags & MCP_SESSION_STATELESS);
+    return mcp_session_initialized(s) && !(s->flags & MCP_SESSION_STATELESS);
 }
 
 void mcp_session_set_scopes(mcp_session *s, const char *scopes)
@@ -178,14 +178,14 @@ void mcp_session_set_writes(mcp_session *s, bool enabled)
 json_t *mcp_session_client_caps(mcp_session *s)
 {
     pthread_mutex_lock(&s->lock);
-    json_t *c = json_incref(s->client_caps);
+    json_t *c = json_deep_copy(s->client_caps); /* NULL stays NULL */
     pthread_mutex_unlock(&s->lock);
     return c;
 }
 
 int mcp_session_log_allowed(mcp_session *s, int level)
 {
-    return level >= s->log_level;
+    return level >= __atomic_load_n(&s->log_level, __ATOMIC_RELAXED);
 }
 
 bool mcp_session_subscribed(mcp_session *s, const char *uri)
@@ -242,7 +242,7 @@ void mcp_session_cancel_all(mcp_session *s)
 {
     pthread_mutex_lock(&s->lock);
     for (mcp_call *c = s->inflight; c; c = c->next_s)
-        c->cancelled = 1;
+        mcp_call_set_cancelled(c);
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
 }
@@ -252,15 +252,18 @@ void mcp_session_cancel_handle(mcp_session *s, void *handle)
     pthread_mutex_lock(&s->lock);
     for (mcp_call *c = s->inflight; c; c = c->next_s)
         if (c->handle == handle)
-            c->cancelled = 1;
+            mcp_call_set_cancelled(c);
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
 }
 
 void mcp_session_finish_call(mcp_session *s, mcp_call *c)
 {
-    json_t *result = c->suppress_reply ? NULL : mcp_call_result(c);
-    if (c->suppress_reply)
+    pthread_mutex_lock(&s->lock); /* suppress_reply is set under it by notifications/cancelled */
+    bool suppress = c->suppress_reply;
+    pthread_mutex_unlock(&s->lock);
+    json_t *result = suppress ? NULL : mcp_call_result(c);
+    if (suppress)
         mcp_session_emit(s, NULL, c->handle, MCP_OUT_FINAL);
     else if (result)
         mcp_session_send_result(s, c->id, result, c->handle);
@@ -308,7 +311,7 @@ int mcp_session_request(mcp_session *s, mcp_call *c, const char *method, json_t 
     int rc = mcp_session_emit(s, m, c->handle, MCP_OUT_REQUEST);
     double deadline = mcp_now_ms() + timeout_ms;
     pthread_mutex_lock(&s->lock);
-    while (rc == 0 && p->state == 0 && !c->cancelled) {
+    while (rc == 0 && p->state == 0 && !mcp_call_is_cancelled(c)) {
         double left = deadline - mcp_now_ms();
         if (left <= 0)
             break;
@@ -345,7 +348,7 @@ static void handle_response(mcp_session *s, json_t *msg)
         if (strcmp(p->id_key, key) || p->state)
             continue;
         p->state = json_is_object(res) ? 1 : -1;
-        p->result = json_incref(res);
+        p->result = json_deep_copy(res); /* read by the waiting worker */
         pthread_cond_broadcast(&s->cond);
         break;
     }
@@ -369,7 +372,7 @@ static void handle_notification(mcp_session *s, const char *method, json_t *para
         pthread_mutex_lock(&s->lock);
         for (mcp_call *c = s->inflight; c && key; c = c->next_s)
             if (!strcmp(c->id_key, key)) {
-                c->cancelled = 1;
+                mcp_call_set_cancelled(c);
                 c->suppress_reply = true;
             }
         pthread_cond_broadcast(&s->cond);
