@@ -1,6 +1,7 @@
 /* ConnexCS call tools: searchCallLogs (log?s=), searchCdr (POST cdr), getCallAnalytics (CDR +
  * logs reconciled by Call-ID, so totals never go negative or double count), and the per-call
  * side records: getRtpServerGroups, getTranscription, getAiAgentLogs. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,8 +316,7 @@ static size_t analytics_logs(mcp_call *call, cx_client *c, const char *term, con
         if (cust >= 0 && json_object_get(rt, "account_id") &&
             (long long)cx_num(json_object_get(rt, "account_id"), -1) != cust)
             continue;
-        int code = (int)cx_num(json_object_get(rt, "sip_code"),
-                               cx_num(json_object_get(e, "sip_code"), 0));
+        int code = cx_code(cx_num(json_object_get(rt, "sip_code"), cx_num(json_object_get(e, "sip_code"), 0)));
         const char *reason = json_string_value(json_object_get(rt, "sip_reason"));
         if (!reason)
             reason = json_string_value(json_object_get(e, "sip_reason"));
@@ -407,7 +407,7 @@ static void h_analytics(mcp_call *call, const json_t *args)
                 json_array_append(ok_sample, r);
         }
         add_attempt(&a, json_string_value(json_object_get(r, "callid")), conn,
-                    (int)cx_num(json_object_get(r, "sip_code"), 0),
+                    cx_code(cx_num(json_object_get(r, "sip_code"), 0)),
                     json_string_value(json_object_get(r, "sip_reason")), "cdr");
     }
     json_decref(rows);

@@ -1,6 +1,7 @@
 /* The ConnexCS tool family: registration (only when ConnexCS is configured), the health probe,
  * and the helpers every cx_*.c handler shares (see cx_internal.h). */
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,18 +338,35 @@ char *cx_enc(const char *s)
 
 /* ---- numbers and shaping ----------------------------------------------------------------- */
 
+/* Upstream numbers are clamped to +-1e17 and NaN/infinity refused, so no conversion to an
+ * integer type downstream can overflow. */
 double cx_num(const json_t *v, double def)
 {
-    if (json_is_number(v))
-        return json_number_value(v);
-    if (json_is_string(v)) {
+    double d = def;
+    if (json_is_number(v)) {
+        d = json_number_value(v);
+    } else if (json_is_string(v)) {
         const char *s = json_string_value(v);
         char *end;
-        double d = strtod(s, &end);
+        double x = strtod(s, &end);
         if (*s && end != s)
-            return d;
+            d = x;
     }
-    return def;
+    if (!isfinite(d))
+        return def;
+    return d > 1e17 ? 1e17 : d < -1e17 ? -1e17 : d;
+}
+
+long long cx_i64(double d)
+{
+    if (!isfinite(d))
+        return 0;
+    return d > 9e18 ? (long long)9e18 : d < -9e18 ? (long long)-9e18 : (long long)d;
+}
+
+int cx_code(double d)
+{
+    return isfinite(d) && d >= 0 && d < 1000 ? (int)d : 0;
 }
 
 json_t *cx_money(double v)
@@ -383,7 +401,7 @@ json_t *cx_currency_round(const json_t *map)
     json_t *v;
     json_object_foreach((json_t *)map, k, v) {
         double d = cx_num(v, 0);
-        double r = (double)(long long)(d * 100 + (d < 0 ? -0.5 : 0.5)) / 100.0;
+        double r = round(d * 100) / 100.0;
         json_object_set_new(o, k, json_real(r));
     }
     return o;

@@ -1050,7 +1050,7 @@ static const mcp_param p_gaps[] = {
     {.name = "days", .type = MCP_T_INTEGER, .default_json = "7", .minimum = MCP_BOUND(1), .maximum = MCP_BOUND(92),
      .description = "Period: the last N days."},
     {.name = "customer_id", .type = MCP_T_STRING, .max_length = 19, .description = "Only this customer."},
-    {.name = "min_attempts", .type = MCP_T_INTEGER, .default_json = "5", .minimum = MCP_BOUND(1),
+    {.name = "min_attempts", .type = MCP_T_INTEGER, .default_json = "5", .minimum = MCP_BOUND(1), .maximum = MCP_BOUND(1000000),
      .description = "Attempts to a prefix needed before it is judged."},
     {.name = "min_share", .type = MCP_T_NUMBER, .default_json = "0.8", .minimum = MCP_BOUND(0), .maximum = MCP_BOUND(1),
      .description = "Share of no-route failures (0-1) that makes the prefix a gap."},

@@ -73,6 +73,10 @@ char *cx_enc(const char *s);
 
 /* Number from a JSON value that may be a number or a numeric string; def otherwise. */
 double cx_num(const json_t *v, double def);
+/* A double as a 64-bit integer without overflow (clamped; NaN = 0). */
+long long cx_i64(double d);
+/* A SIP status from an upstream number: 0..999, else 0. */
+int cx_code(double d);
 /* 2-decimal string as a new JSON string. */
 json_t *cx_money(double v);
 /* A shallow copy of the first max elements of an array (new reference). */

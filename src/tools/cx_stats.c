@@ -3,6 +3,7 @@
  * Money is always kept per currency ({"USD":1.2,"EUR":0.4}); margins are per currency; a
  * call is connected only when its duration is above zero; ASR and ACD are ratios of sums
  * (connected/attempts, duration/connected), never means of per-row ratios. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static json_t *margin_map(const json_t *rev, const json_t *profit)
         double r = cx_num(v, 0);
         if (r > 0) {
             double x = cx_num(json_object_get(profit, k), 0) / r * 100.0;
-            json_object_set_new(m, k, json_real((double)(long long)(x * 100 + (x < 0 ? -0.5 : 0.5)) / 100.0));
+            json_object_set_new(m, k, json_real(round(x * 100) / 100.0));
         }
     }
     return m;
@@ -69,7 +70,7 @@ static const char *main_currency(const json_t *map)
     return best;
 }
 
-static double pct(double a, double b) { return b > 0 ? (double)(long long)(a / b * 10000 + 0.5) / 100.0 : 0; }
+static double pct(double a, double b) { return b > 0 ? round(a / b * 10000) / 100.0 : 0; }
 
 /* ---- breakout ---------------------------------------------------------------------------- */
 
@@ -130,11 +131,11 @@ static json_t *agg_json(const agg *a)
     json_t *margin = margin_map(a->revenue, pr0);
     json_decref(pr0);
     double failed = a->attempts - a->connected;
-    return json_pack("{s:I,s:I,s:I,s:f,s:f,s:I,s:o,s:o,s:o,s:o}", "attempts", (json_int_t)a->attempts, "connected",
-                     (json_int_t)a->connected, "failed", (json_int_t)(failed > 0 ? failed : 0), "asr",
+    return json_pack("{s:I,s:I,s:I,s:f,s:f,s:I,s:o,s:o,s:o,s:o}", "attempts", cx_i64(a->attempts), "connected",
+                     cx_i64(a->connected), "failed", cx_i64(failed > 0 ? failed : 0), "asr",
                      pct(a->connected, a->attempts), "acd",
-                     a->connected > 0 ? (double)(long long)(a->duration / a->connected * 100 + 0.5) / 100.0 : 0.0,
-                     "duration", (json_int_t)a->duration, "revenue", rev, "cost", cost, "profit", profit,
+                     a->connected > 0 ? round(a->duration / a->connected * 100) / 100.0 : 0.0,
+                     "duration", cx_i64(a->duration), "revenue", rev, "cost", cost, "profit", profit,
                      "profit_margin", margin);
 }
 
@@ -253,7 +254,7 @@ static void h_profit(mcp_call *call, const json_t *args)
                                 "profit_margin", json_object_get(a, "profit_margin"), "total_attempts",
                                 json_object_get(a, "attempts"), "total_connected", json_object_get(a, "connected"),
                                 "avg_asr", json_object_get(a, "asr"), "avg_acd", json_object_get(a, "acd"),
-                                "account_profit_reported", (double)(long long)(account_profit * 100) / 100.0);
+                                "account_profit_reported", round(account_profit * 100) / 100.0);
     char rev[256], prof[256], msg[768];
     money_text(json_object_get(a, "revenue"), rev, sizeof rev);
     money_text(json_object_get(a, "profit"), prof, sizeof prof);
@@ -563,7 +564,7 @@ static void h_call_stats(mcp_call *call, const json_t *args)
     }
     char asr[32];
     snprintf(asr, sizeof asr, "%.2f", n ? 100.0 * (double)conn / (double)n : 0.0);
-    double acd = conn ? (double)(long long)(dur / (double)conn + 0.5) : 0;
+    double acd = conn ? round(dur / (double)conn) : 0;
     json_t *avg_cost = json_object();
     const char *k;
     json_t *v;
@@ -579,11 +580,11 @@ static void h_call_stats(mcp_call *call, const json_t *args)
     json_decref(pm0);
     json_t *stats = json_pack("{s:I,s:I,s:I,s:I,s:f,s:o,s:o,s:f,s:s,s:o,s:o,s:o,s:o,s:o}", "total_calls", (json_int_t)n,
                               "connected_calls", (json_int_t)conn, "failed_calls", (json_int_t)(n - conn),
-                              "total_duration", (json_int_t)dur, "average_duration", acd, "total_cost",
+                              "total_duration", cx_i64(dur), "average_duration", acd, "total_cost",
                               cx_currency_round(revenue), "average_cost_per_call", avg_cost, "acd", acd, "asr", asr,
                               "profit_metrics", profit, "destination_breakdown", dlist, "hourly_breakdown", hourly,
                               "daily_breakdown", daily, "billing", billing_info(call, c, id, &w));
-    json_object_set_new(stats, "billed_duration", json_integer((json_int_t)billed));
+    json_object_set_new(stats, "billed_duration", json_integer(cx_i64(billed)));
     const char *warning = n >= 5000 ? "The CDR query returned its maximum of 5000 records: the statistics cover the "
                                       "newest 5000 calls of the period; narrow the dates for complete figures."
                                     : NULL;

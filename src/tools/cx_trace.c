@@ -6,6 +6,7 @@
  * only a 200 to the INVITE connects a call, X-CX-NAT is read by value) for the familiar
  * fields, and by the project's SIP engine (the same code that judges a pcap), which gives the
  * findings with evidence, the verdict and the ladders (text and Mermaid). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,7 +229,7 @@ static json_t *analyze_app(const json_t *msgs)
                                                   "label", label, "from", from, "to", to, "from_user",
                                                   jstr(m, "from_user"), "to_user", jstr(m, "to_user"),
                                                   "protocol", jstr(m, "protocol"), "delta_ms",
-                                                  (double)(long long)(cx_num(json_object_get(m, "delta"), 0) / 100.0) / 10.0));
+                                                  round(cx_num(json_object_get(m, "delta"), 0) / 100.0) / 10.0));
         const char *pr[2] = {from, to};
         for (int k = 0; k < 2; k++) {
             bool seen = false;
@@ -349,7 +350,10 @@ static void addr_of(const json_t *m, const char *ipk, const char *portk, sip_add
     char b[96];
     snprintf(b, sizeof b, "%s", jstr(m, ipk));
     if (sip_addr_parse(b, strlen(b), a) == 0)
-        a->port = (uint16_t)cx_num(json_object_get(m, portk), 0);
+        {
+        double port = cx_num(json_object_get(m, portk), 0);
+        a->port = (uint16_t)(port >= 0 && port <= 65535 ? port : 0);
+    }
 }
 
 /* The message records → SIP engine → {calls, verdict, ladder{text, mermaid}}. */
@@ -599,7 +603,7 @@ static void h_ctrace(mcp_call *call, const json_t *args)
     char *bcid = strdup(jstr(best, "callid"));
     char *bcidb = json_string_value(json_object_get(best, "callidb")) ? strdup(jstr(best, "callidb")) : NULL;
     json_t *resolved = json_pack("{s:s,s:s,s:s?,s:I,s:I}", "phone", phone, "callid", bcid, "callidb", bcidb,
-                                 "start_time", (json_int_t)best_t, "matches", (json_int_t)json_array_size(logs));
+                                 "start_time", cx_i64(best_t), "matches", (json_int_t)json_array_size(logs));
     json_decref(logs);
     answer_trace(call, c, bcid, bcidb, resolved);
     free(bcid);
@@ -632,7 +636,7 @@ static json_t *metric_json(const metric *m)
 {
     if (!m->n)
         return json_null();
-    double avg = (double)(long long)(m->sum / (double)m->n * 100 + 0.5) / 100.0;
+    double avg = round(m->sum / (double)m->n * 100) / 100.0;
     return json_pack("{s:f,s:f,s:f,s:I}", "min", m->min, "max", m->max, "avg", avg, "samples", (json_int_t)m->n);
 }
 
