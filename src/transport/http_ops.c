@@ -1,11 +1,12 @@
 /* Operations endpoints of the HTTP transport: GET /healthz (no authentication; upstream
  * reachability from the util/health.h probes, never a secret), GET /metrics (Prometheus text;
- * needs the admin scope when authentication is on) and the OAuth 2.0 Protected Resource
+ * needs the admin scope when authentication is on; upstream counters from connect/http.h) and the OAuth 2.0 Protected Resource
  * Metadata (RFC 9728) at /.well-known/oauth-protected-resource[/<mcp path>]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect/http.h"
 #include "transport/http_internal.h"
 #include "util/health.h"
 
@@ -38,7 +39,16 @@ enum MHD_Result http_ops_healthz(struct http_server *hs, struct MHD_Connection *
 
 enum MHD_Result http_ops_metrics(struct http_server *hs, struct MHD_Connection *c, http_req *r)
 {
-    http_metrics_extra extra = {.calls_in_flight = mcp_server_calls_in_flight(hs->srv)};
+    enum { MAX_HOSTS = 64 };
+    cn_http_host_stats hosts[MAX_HOSTS];
+    http_upstream_stat ups[MAX_HOSTS];
+    size_t n = cn_http_stats(hosts, MAX_HOSTS);
+    for (size_t i = 0; i < n; i++)
+        ups[i] = (http_upstream_stat){hosts[i].host, hosts[i].requests, hosts[i].transport_errors,
+                                      hosts[i].status_4xx, hosts[i].status_5xx,
+                                      hosts[i].seconds_total};
+    http_metrics_extra extra = {.calls_in_flight = mcp_server_calls_in_flight(hs->srv),
+                                .upstreams = ups, .nupstreams = n};
     sb_buf out;
     sb_buf_init(&out, 16u << 20);
     if (http_metrics_render(hs->metrics, &extra, &out) < 0) {

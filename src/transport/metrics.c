@@ -235,6 +235,63 @@ static int render_tools(http_metrics *m, sb_buf *out)
     return rc;
 }
 
+/* A label value with \\, " and newlines escaped (Prometheus text format). */
+static int put_label(sb_buf *out, const char *v)
+{
+    int rc = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            rc |= sb_buf_putc(out, '\\') | sb_buf_putc(out, *p);
+        else if (*p == '\n')
+            rc |= sb_buf_puts(out, "\\n");
+        else
+            rc |= sb_buf_putc(out, *p);
+    }
+    return rc;
+}
+
+static int upstream_line(sb_buf *out, const char *name, const char *host, const char *kind,
+                         const char *fmt_value, double v)
+{
+    int rc = sb_buf_printf(out, "%s{host=\"", name);
+    rc |= put_label(out, host);
+    if (kind)
+        rc |= sb_buf_printf(out, "\",kind=\"%s", kind);
+    rc |= sb_buf_puts(out, "\"} ");
+    rc |= sb_buf_printf(out, fmt_value, v);
+    rc |= sb_buf_putc(out, '\n');
+    return rc;
+}
+
+static int render_upstreams(sb_buf *out, const http_metrics_extra *extra)
+{
+    int rc = sb_buf_puts(out,
+        "# HELP switchboard_upstream_requests_total Requests to upstream APIs by host.\n"
+        "# TYPE switchboard_upstream_requests_total counter\n");
+    for (size_t i = 0; i < extra->nupstreams; i++)
+        rc |= upstream_line(out, "switchboard_upstream_requests_total", extra->upstreams[i].host,
+                            NULL, "%.0f", (double)extra->upstreams[i].requests);
+    rc |= sb_buf_puts(out,
+        "# HELP switchboard_upstream_errors_total Upstream requests that failed: kind=transport "
+        "(no response), 4xx, 5xx.\n# TYPE switchboard_upstream_errors_total counter\n");
+    for (size_t i = 0; i < extra->nupstreams; i++) {
+        const http_upstream_stat *u = &extra->upstreams[i];
+        rc |= upstream_line(out, "switchboard_upstream_errors_total", u->host, "transport", "%.0f",
+                            (double)u->transport_errors);
+        rc |= upstream_line(out, "switchboard_upstream_errors_total", u->host, "4xx", "%.0f",
+                            (double)u->status_4xx);
+        rc |= upstream_line(out, "switchboard_upstream_errors_total", u->host, "5xx", "%.0f",
+                            (double)u->status_5xx);
+    }
+    rc |= sb_buf_puts(out,
+        "# HELP switchboard_upstream_seconds_total Time spent in upstream requests by host.\n"
+        "# TYPE switchboard_upstream_seconds_total counter\n");
+    for (size_t i = 0; i < extra->nupstreams; i++)
+        rc |= upstream_line(out, "switchboard_upstream_seconds_total", extra->upstreams[i].host,
+                            NULL, "%.6f", extra->upstreams[i].seconds_total);
+    return rc;
+}
+
 int http_metrics_render(http_metrics *m, const http_metrics_extra *extra, sb_buf *out)
 {
     int rc = render_requests(m, out);
@@ -246,15 +303,7 @@ int http_metrics_render(http_metrics *m, const http_metrics_extra *extra, sb_buf
         rc |= sb_buf_printf(out, "# HELP switchboard_calls_in_flight Handler calls queued or running.\n"
                                  "# TYPE switchboard_calls_in_flight gauge\nswitchboard_calls_in_flight %u\n",
                             extra->calls_in_flight);
-        if (extra->has_upstream)
-            rc |= sb_buf_printf(out,
-                                "# HELP switchboard_upstream_requests_total Requests to upstream APIs.\n"
-                                "# TYPE switchboard_upstream_requests_total counter\n"
-                                "switchboard_upstream_requests_total %llu\n"
-                                "# HELP switchboard_upstream_errors_total Upstream requests that got no "
-                                "response.\n# TYPE switchboard_upstream_errors_total counter\n"
-                                "switchboard_upstream_errors_total %llu\n",
-                                extra->upstream_requests, extra->upstream_errors);
+        rc |= render_upstreams(out, extra);
     }
     return rc ? -1 : 0;
 }

@@ -35,13 +35,20 @@ void http_metrics_tool_call(http_metrics *m, const char *tool, http_outcome outc
 void http_metrics_sessions_add(http_metrics *m, long delta);
 long http_metrics_sessions_open(const http_metrics *m);
 
+/* One upstream host's counters (from the connectors' HTTP client). */
+typedef struct http_upstream_stat {
+    const char *host; /* "pbx.example.com:5001"; escaped when rendered */
+    unsigned long requests;
+    unsigned long transport_errors; /* no response: DNS, connect, TLS, timeout, cancelled */
+    unsigned long status_4xx, status_5xx;
+    double seconds_total;
+} http_upstream_stat;
+
 /* Values owned elsewhere, rendered alongside. */
 typedef struct http_metrics_extra {
     unsigned calls_in_flight;
-    /* Upstream HTTP client counters (the connectors' libcurl client); has_upstream = 0 when the
-     * client does not expose them. */
-    int has_upstream;
-    unsigned long long upstream_requests, upstream_errors;
+    const http_upstream_stat *upstreams;
+    size_t nupstreams;
 } http_metrics_extra;
 
 /* Appends the Prometheus text format (version 0.0.4). Returns 0, or -1 when out is full. */

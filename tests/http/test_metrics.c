@@ -32,8 +32,10 @@ static void test_render(void **state)
     http_metrics_tool_call(m, "bad name\"}\n", HTTP_OUTCOME_PROTOCOL, 0.001);
     http_metrics_sessions_add(m, 2);
     http_metrics_sessions_add(m, -1);
-    http_metrics_extra extra = {.calls_in_flight = 3, .has_upstream = 1, .upstream_requests = 7,
-                                .upstream_errors = 1};
+    http_upstream_stat ups[] = {{.host = "pbx.example.com:5001", .requests = 7, .transport_errors = 1,
+                                 .status_4xx = 2, .status_5xx = 0, .seconds_total = 0.5},
+                                {.host = "we\"ird\\host\n", .requests = 1}};
+    http_metrics_extra extra = {.calls_in_flight = 3, .upstreams = ups, .nupstreams = 2};
     sb_buf out;
     sb_buf_init(&out, 1 << 20);
     assert_int_equal(http_metrics_render(m, &extra, &out), 0);
@@ -49,7 +51,11 @@ static void test_render(void **state)
     assert_true(has_line(&out, "switchboard_tool_calls_total{tool=\"(other)\",outcome=\"protocol_error\"} 1"));
     assert_true(has_line(&out, "switchboard_sessions_open 1"));
     assert_true(has_line(&out, "switchboard_calls_in_flight 3"));
-    assert_true(has_line(&out, "switchboard_upstream_requests_total 7"));
+    assert_true(has_line(&out, "switchboard_upstream_requests_total{host=\"pbx.example.com:5001\"} 7"));
+    assert_true(has_line(&out, "switchboard_upstream_errors_total{host=\"pbx.example.com:5001\",kind=\"transport\"} 1"));
+    assert_true(has_line(&out, "switchboard_upstream_errors_total{host=\"pbx.example.com:5001\",kind=\"4xx\"} 2"));
+    assert_true(has_line(&out, "switchboard_upstream_seconds_total{host=\"pbx.example.com:5001\"} 0.500000"));
+    assert_true(has_line(&out, "switchboard_upstream_requests_total{host=\"we\\\"ird\\\\host\\n\"} 1"));
     assert_null(strstr(out.data, "bad name"));
     sb_buf_free(&out);
     http_metrics_free(m);
