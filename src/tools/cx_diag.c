@@ -113,6 +113,8 @@ typedef struct diag_ctx {
     json_t *money;              /* {revenue:{cur:n}, cost:{cur:n}}: each charge in its own currency */
     json_t *money_by_customer;  /* customer -> {revenue:{}, cost:{}} (capped) */
     uint64_t rows;
+    double pdd_sum;             /* for the average PDD */
+    uint64_t pdd_n;
 } diag_ctx;
 
 static void top_add(diag_ctx *d, const cdr_record *r)
@@ -201,8 +203,12 @@ static int diag_row(void *ud, const cdr_record *r)
     top_add(d, r);
     if (r->sip_code >= 500 && r->sip_code < 600)
         ev_add(&d->fail5xx, r);
-    if ((r->have & CDR_HAVE_PDD) && d->pdd_max_ms > 0 && r->pdd_ms > d->pdd_max_ms)
-        ev_add(&d->high_pdd, r);
+    if (r->have & CDR_HAVE_PDD) {
+        d->pdd_sum += r->pdd_ms;
+        d->pdd_n++;
+        if (d->pdd_max_ms > 0 && r->pdd_ms > d->pdd_max_ms)
+            ev_add(&d->high_pdd, r);
+    }
     no_route_add(d, r);
     return 0;
 }
@@ -601,7 +607,7 @@ static const mcp_param p_health[] = {
     {.name = "asr_min", .type = MCP_T_NUMBER, .default_json = "30", .minimum = MCP_BOUND(0), .maximum = MCP_BOUND(100),
      .description = "Flag when ASR (percent) is below this."},
     {.name = "pdd_max_ms", .type = MCP_T_NUMBER, .default_json = "5000", .minimum = MCP_BOUND(0),
-     .description = "Flag when the median PDD (ms) is above this; calls above it are evidence."},
+     .description = "Flag when the average PDD (ms) is above this; calls above it are evidence."},
     {.name = "share_5xx_max", .type = MCP_T_NUMBER, .default_json = "10", .minimum = MCP_BOUND(0),
      .maximum = MCP_BOUND(100), .description = "Flag when the share of 5xx failures among attempts (percent) is above this."},
     {0}};
@@ -668,11 +674,11 @@ static void h_health(mcp_call *call, const json_t *args)
         json_array_append_new(flags, json_pack("{s:s,s:s,s:f,s:f}", "flag", "low_asr", "text", b, "value", s.asr,
                                                "threshold", asr_min));
     }
-    if (s.pdd_samples && s.pdd_median_ms > pdd_max) {
-        snprintf(b, sizeof b, "median PDD %.0f ms is above %.0f ms", s.pdd_median_ms, pdd_max);
+    double pdd_avg = d.pdd_n ? d.pdd_sum / (double)d.pdd_n : -1;
+    if (d.pdd_n && pdd_avg > pdd_max) {
+        snprintf(b, sizeof b, "average PDD %.0f ms is above %.0f ms", pdd_avg, pdd_max);
         json_array_append_new(flags, json_pack("{s:s,s:s,s:f,s:f,s:o}", "flag", "high_pdd", "text", b, "value",
-                                               s.pdd_median_ms, "threshold", pdd_max, "evidence",
-                                               ev_list_json(&d.high_pdd)));
+                                               pdd_avg, "threshold", pdd_max, "evidence", ev_list_json(&d.high_pdd)));
     }
     if (s.attempts && share5 > s5_max) {
         snprintf(b, sizeof b, "5xx failures are %.2f%% of attempts (above %.2f%%)", share5, s5_max);
@@ -692,6 +698,7 @@ static void h_health(mcp_call *call, const json_t *args)
                              s.pdd_median_ms, "pdd_p95_ms", s.pdd_p95_ms, "pdd_samples", (json_int_t)s.pdd_samples,
                              "failures_5xx", (json_int_t)d.fail5xx.total, "share_5xx", round(share5 * 100) / 100,
                              "high_pdd_calls", json_integer((json_int_t)d.high_pdd.total));
+    json_object_set_new(kpis, "pdd_avg_ms", d.pdd_n ? json_real(round(pdd_avg)) : json_null());
     json_t *out = json_pack("{s:b,s:s,s:I,s:o,s:O?,s:o,s:o,s:o}", "success", 1, "status", status, "hours",
                             (json_int_t)hours, "kpis", kpis, "failure_codes", json_object_get(failures, "by_sip_code"),
                             "rtp_groups", groups, "flags", flags, "fetch", fetch_json(&fs, from, to));
@@ -699,9 +706,9 @@ static void h_health(mcp_call *call, const json_t *args)
         json_object_set_new(out, "failure_codes", json_array());
     sb_buf t;
     sb_buf_init(&t, 1 << 14);
-    sb_buf_printf(&t, "Switch health, last %lld h: %s. %llu attempts, ASR %.2f%%, NER %.2f%%, median PDD %.0f ms, "
-                      "5xx share %.2f%%.", hours, status, (unsigned long long)s.attempts, s.asr, s.ner,
-                  s.pdd_median_ms, share5);
+    sb_buf_printf(&t, "Switch health, last %lld h: %s. %llu attempts, ASR %.2f%%, NER %.2f%%, PDD average %.0f ms "
+                      "(median %.0f), 5xx share %.2f%%.", hours, status, (unsigned long long)s.attempts, s.asr, s.ner,
+                  pdd_avg, s.pdd_median_ms, share5);
     for (size_t i = 0; i < json_array_size(flags); i++)
         sb_buf_printf(&t, "\n- %s", json_string_value(json_object_get(json_array_get(flags, i), "text")));
     mcp_call_text(call, "%s", t.data ? t.data : "");

@@ -590,6 +590,14 @@ static void test_switch_health(void **state)
         low_asr |= !strcmp(cxh_str(json_array_get(flags, i), "flag"), "low_asr");
     assert_true(low_asr);
     json_decref(r);
+    r = call("getSwitchHealth", "{\"hours\":720,\"pdd_max_ms\":1000}");
+    flags = cxh_at(r, "structuredContent/flags");
+    bool pdd = false;
+    for (size_t i = 0; i < json_array_size(flags); i++)
+        pdd |= !strcmp(cxh_str(json_array_get(flags, i), "flag"), "high_pdd");
+    assert_true(pdd);
+    assert_true(cxh_num(r, "structuredContent/kpis/pdd_avg_ms") > 1000);
+    json_decref(r);
     r = call("getSwitchHealth", "{\"hours\":720,\"share_5xx_max\":1}");
     flags = cxh_at(r, "structuredContent/flags");
     bool found = false;
