@@ -79,7 +79,9 @@ static char *clean_markdown(const char *in)
         sb_buf_putc(&b, *p);
     }
     free(s);
-    char *out = sb_buf_steal(&b, NULL);
+    /* an empty buffer is not stolen: sb_buf_steal() of one returns unterminated memory */
+    char *out = b.len ? sb_buf_steal(&b, NULL) : NULL;
+    sb_buf_free(&b);
     if (!out)
         return strdup("");
     /* trim leading and trailing whitespace */
