@@ -216,11 +216,22 @@ static void h_search_cdr(mcp_call *call, const json_t *args)
                  "number as sent onward (dest_cli) and dst the dialled number, and the customer or "
                  "provider id; calls that never reached routing only appear in searchCallLogs.",
                  range);
+    char text[4096];
+    size_t o = (size_t)snprintf(text, sizeof text, "%s", msg);
+    for (size_t i = 0; i < n && i < 10 && o < sizeof text; i++) {
+        json_t *r = json_array_get(rows, i);
+        const char *cid = json_string_value(json_object_get(r, "callid"));
+        const char *dt = json_string_value(json_object_get(r, "dt"));
+        const char *dn = json_string_value(json_object_get(r, "dest_number"));
+        o += (size_t)snprintf(text + o, sizeof text - o, "\n- %s %s -> %s, %.0f s, customer %.0f",
+                              dt ? dt : "?", cid ? cid : "?", dn ? dn : "?",
+                              cx_num(json_object_get(r, "duration"), 0), cx_num(json_object_get(r, "customer_id"), 0));
+    }
     json_t *out = json_pack("{s:b,s:s,s:I,s:I,s:b,s:o,s:o,s:s}", "success", 1, "date_range",
                             range, "result_count", (json_int_t)n, "limit", (json_int_t)limit,
                             "hasMore", (long)n >= limit, "filters_applied", applied, "records",
                             rows, "message", msg);
-    cx_reply(call, out, "%s", msg);
+    cx_reply(call, out, "%s", text);
 }
 
 /* ---- getCallAnalytics -------------------------------------------------------------------- */
@@ -458,7 +469,16 @@ static void h_analytics(mcp_call *call, const json_t *args)
     json_object_set_new(out, "warning", warning ? json_string(warning) : json_null());
     json_decref(charges);
     json_decref(a.by_id);
-    cx_reply(call, out, "%s%s%s", msg, warning ? "\nWarning: " : "", warning ? warning : "");
+    char text[3072];
+    size_t o = (size_t)snprintf(text, sizeof text, "%s", msg);
+    for (size_t i = 0; i < json_array_size(reasons) && i < 5 && o < sizeof text; i++) {
+        json_t *e = json_array_get(reasons, i);
+        o += (size_t)snprintf(text + o, sizeof text - o, "\n- %s: %lld (%s%% of failures)",
+                              json_string_value(json_object_get(e, "error")),
+                              (long long)json_integer_value(json_object_get(e, "count")),
+                              json_string_value(json_object_get(e, "percentage")));
+    }
+    cx_reply(call, out, "%s%s%s", text, warning ? "\nWarning: " : "", warning ? warning : "");
 }
 
 /* ---- getRtpServerGroups, getTranscription, getAiAgentLogs -------------------------------- */
