@@ -65,13 +65,13 @@ struct http_sess {
     struct http_server *hs;
     mcp_session *ms;
     pthread_mutex_t mu;
-    int refs;             /* the table, and each request using it */
+    int refs;             /* atomic: the table, each request using it, each call */
     bool closed;          /* ended: DELETE, expiry, shutdown */
     bool stateless;
     bool counted;         /* counted in the sessions-open gauge */
     char who[48];         /* the principal that created it */
-    unsigned active;      /* requests in flight (for the per-session limit) */
-    time_t last_used;
+    unsigned active;      /* atomic: requests in flight (for the per-session limit) */
+    time_t last_used;     /* atomic */
     http_call *live;      /* calls the core still holds */
     http_call *stream;    /* the GET stream, or NULL */
 };
@@ -89,7 +89,7 @@ struct http_server {
     char *prm_path;              /* the path-specific PRM path */
     char *prm_json;              /* the PRM document, or NULL when none is served */
     char *tls_cert_pem, *tls_key_pem;
-    pthread_mutex_t sess_mu;
+    pthread_rwlock_t sess_mu; /* the session table */
     http_sess *buckets[HTTP_SESSION_BUCKETS];
     unsigned nsessions;
     unsigned connections; /* atomic */

@@ -55,19 +55,18 @@ typedef struct sess_box {
 
 static pthread_rwlock_t *sess_life(http_sess *s) { return &((sess_box *)s)->life; }
 
-static void sess_ref(http_sess *s)
+/* Reference counts and the activity fields are atomics: every request touches them, and a
+ * session shared by many connections must not serialise on a mutex for that. */
+static void sess_ref(http_sess *s) { __atomic_fetch_add(&s->refs, 1, __ATOMIC_RELAXED); }
+
+static void sess_touch(http_sess *s)
 {
-    pthread_mutex_lock(&s->mu);
-    s->refs++;
-    pthread_mutex_unlock(&s->mu);
+    __atomic_store_n(&s->last_used, time(NULL), __ATOMIC_RELAXED);
 }
 
 static void sess_unref(http_sess *s)
 {
-    pthread_mutex_lock(&s->mu);
-    int left = --s->refs;
-    pthread_mutex_unlock(&s->mu);
-    if (left > 0)
+    if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     pthread_mutex_destroy(&s->mu);
     pthread_rwlock_destroy(sess_life(s));
@@ -160,19 +159,19 @@ static http_sess *sess_find(struct http_server *hs, const char *id)
 {
     if (strlen(id) != HTTP_SID_LEN)
         return NULL;
-    pthread_mutex_lock(&hs->sess_mu);
+    pthread_rwlock_rdlock(&hs->sess_mu);
     http_sess *s = hs->buckets[bucket_of(id)];
     while (s && strcmp(s->id, id) != 0)
         s = s->next_bucket;
     if (s)
         sess_ref(s);
-    pthread_mutex_unlock(&hs->sess_mu);
+    pthread_rwlock_unlock(&hs->sess_mu);
     return s;
 }
 
 static bool sess_insert(struct http_server *hs, http_sess *s)
 {
-    pthread_mutex_lock(&hs->sess_mu);
+    pthread_rwlock_wrlock(&hs->sess_mu);
     bool ok = !hs->stopping && hs->nsessions < hs->cfg.max_sessions;
     if (ok) {
         unsigned b = bucket_of(s->id);
@@ -181,7 +180,7 @@ static bool sess_insert(struct http_server *hs, http_sess *s)
         hs->nsessions++;
         sess_ref(s); /* the table's reference */
     }
-    pthread_mutex_unlock(&hs->sess_mu);
+    pthread_rwlock_unlock(&hs->sess_mu);
     if (ok) {
         pthread_mutex_lock(&s->mu);
         s->counted = true;
@@ -195,7 +194,7 @@ static bool sess_insert(struct http_server *hs, http_sess *s)
 static void sess_remove(struct http_server *hs, http_sess *s)
 {
     bool found = false;
-    pthread_mutex_lock(&hs->sess_mu);
+    pthread_rwlock_wrlock(&hs->sess_mu);
     for (http_sess **pp = &hs->buckets[bucket_of(s->id)]; *pp; pp = &(*pp)->next_bucket)
         if (*pp == s) {
             *pp = s->next_bucket;
@@ -203,7 +202,7 @@ static void sess_remove(struct http_server *hs, http_sess *s)
             found = true;
             break;
         }
-    pthread_mutex_unlock(&hs->sess_mu);
+    pthread_rwlock_unlock(&hs->sess_mu);
     if (found) {
         sess_end(s);
         sess_unref(s);
@@ -214,19 +213,20 @@ void http_sessions_sweep(struct http_server *hs, time_t now)
 {
     http_sess *expired[64];
     size_t n = 0;
-    pthread_mutex_lock(&hs->sess_mu);
+    pthread_rwlock_wrlock(&hs->sess_mu);
     for (unsigned b = 0; b < HTTP_SESSION_BUCKETS && n < 64; b++)
         for (http_sess *s = hs->buckets[b]; s && n < 64; s = s->next_bucket) {
             pthread_mutex_lock(&s->mu);
-            bool idle = s->active == 0 && !s->stream &&
-                        now - s->last_used >= (time_t)hs->cfg.session_idle_s;
+            bool idle = __atomic_load_n(&s->active, __ATOMIC_RELAXED) == 0 && !s->stream &&
+                        now - __atomic_load_n(&s->last_used, __ATOMIC_RELAXED) >=
+                            (time_t)hs->cfg.session_idle_s;
             pthread_mutex_unlock(&s->mu);
             if (idle) {
                 sess_ref(s);
                 expired[n++] = s;
             }
         }
-    pthread_mutex_unlock(&hs->sess_mu);
+    pthread_rwlock_unlock(&hs->sess_mu);
     for (size_t i = 0; i < n; i++) {
         sb_info(MOD, "session %.8s expired after %u s idle", expired[i]->id, hs->cfg.session_idle_s);
         sess_remove(hs, expired[i]);
@@ -238,12 +238,12 @@ void http_sessions_close_all(struct http_server *hs)
 {
     for (;;) {
         http_sess *s = NULL;
-        pthread_mutex_lock(&hs->sess_mu);
+        pthread_rwlock_wrlock(&hs->sess_mu);
         for (unsigned b = 0; b < HTTP_SESSION_BUCKETS && !s; b++)
             s = hs->buckets[b];
         if (s)
             sess_ref(s);
-        pthread_mutex_unlock(&hs->sess_mu);
+        pthread_rwlock_unlock(&hs->sess_mu);
         if (!s)
             return;
         sess_remove(hs, s);
@@ -806,13 +806,13 @@ static http_sess *post_session(struct http_server *hs, struct MHD_Connection *co
 /* Reserves a slot for a request on the session (per-session concurrency limit). */
 static bool sess_begin_request(http_sess *s, unsigned limit, bool counts)
 {
-    pthread_mutex_lock(&s->mu);
-    bool ok = !counts || s->active < limit;
-    if (ok && counts)
-        s->active++;
-    s->last_used = time(NULL);
-    pthread_mutex_unlock(&s->mu);
-    return ok;
+    sess_touch(s);
+    if (!counts)
+        return true;
+    if (__atomic_add_fetch(&s->active, 1, __ATOMIC_RELAXED) <= limit)
+        return true;
+    __atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
+    return false;
 }
 
 /* Feeds the message to the core and answers. */
@@ -983,8 +983,8 @@ enum MHD_Result http_mcp_get(struct http_server *hs, struct MHD_Connection *conn
     bool busy = s->stream != NULL || s->closed;
     if (!busy)
         s->stream = c;
-    s->last_used = time(NULL);
     pthread_mutex_unlock(&s->mu);
+    sess_touch(s);
     if (busy) {
         call_release(c);
         call_release(c);
@@ -1016,11 +1016,9 @@ void http_mcp_request_done(struct http_server *hs, http_req *r, bool client_gone
     if (!s)
         return;
     r->sess = NULL;
-    pthread_mutex_lock(&s->mu);
-    if (r->counted_active && s->active > 0)
-        s->active--;
-    s->last_used = time(NULL);
-    pthread_mutex_unlock(&s->mu);
+    if (r->counted_active)
+        __atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
+    sess_touch(s);
     if (s->stateless)
         sess_end(s);
     sess_unref(s);

@@ -201,7 +201,7 @@ http_server *http_start(mcp_server *srv, const http_config *cfg, char *err, size
     if (cfg->addr == cfg->addr_buf)
         hs->cfg.addr = hs->cfg.addr_buf;
     hs->srv = srv;
-    pthread_mutex_init(&hs->sess_mu, NULL);
+    pthread_rwlock_init(&hs->sess_mu, NULL);
     if (hs->cfg.path[0] != '/') {
         snprintf(err, errsz, "--http-path must start with /");
         goto fail;
@@ -265,6 +265,6 @@ void http_stop(http_server *hs)
         memset(hs->tls_key_pem, 0, strlen(hs->tls_key_pem));
         free(hs->tls_key_pem);
     }
-    pthread_mutex_destroy(&hs->sess_mu);
+    pthread_rwlock_destroy(&hs->sess_mu);
     free(hs);
 }
