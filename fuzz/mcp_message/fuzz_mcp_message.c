@@ -56,14 +56,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mcp_session *s = mcp_session_new(srv, out, &count, 0);
     static const char init[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
                                "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}";
-    if (size && data[0] & 1)
+    static const char init_batch[] = /* 2025-03-26: arrays are batches */
+        "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
+        "{\"protocolVersion\":\"2025-03-26\",\"capabilities\":{\"elicitation\":{}}}}";
+    if (size && data[0] & 2)
+        mcp_session_handle(s, init_batch, sizeof init_batch - 1, (void *)1);
+    else if (size && data[0] & 1)
         mcp_session_handle(s, init, sizeof init - 1, NULL);
     const char *p = (const char *)data, *end = p + size;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
         if (n)
-            mcp_session_handle(s, p, n, NULL);
+            mcp_session_handle(s, p, n, (void *)1);
         p += n + 1;
     }
     mcp_session_wait_idle(s, 5000);

@@ -211,6 +211,8 @@ struct mcp_session {
     pending_req *pending;
     unsigned long next_req_id;
     json_t *subs;
+    struct mcp_batch *batches; /* 2025-03-26 batches being answered (under lock) */
+    atomic_int n_batches;      /* fast check in the output path */
 };
 
 void mcp_session_dispatch(mcp_session *s, const char *method, json_t *id, json_t *params,
@@ -220,6 +222,16 @@ void mcp_session_send_rpc_error(mcp_session *s, json_t *id, int code, const char
                                 json_t *data, void *handle);
 unsigned mcp_session_writes_locked(mcp_session *s); /* MCP_W_* bits */
 char *mcp_id_key(const json_t *id);
+/* One parsed message (not an array) of a session: the body of mcp_session_handle. */
+mcp_in_kind mcp_session_handle_value(mcp_session *s, json_t *msg, void *handle);
+/* batch.c: a JSON-RPC batch (2025-03-26 sessions), answered with one array. */
+mcp_in_kind mcp_batch_handle(mcp_session *s, json_t *batch, void *handle);
+/* In the output path: when handle is a batch, collects responses (and sends the array when
+ * the last one arrives) or forwards the message with the transport's handle. True when it
+ * took the message (steals msg); *rc is the output result. */
+bool mcp_batch_intercept(mcp_session *s, json_t *msg, void *handle, unsigned flags, int *rc);
+/* Frees the batches still open (session end). */
+void mcp_batch_free_all(mcp_session *s);
 
 /* Helpers. */
 double mcp_now_ms(void);

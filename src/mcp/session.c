@@ -50,6 +50,7 @@ void mcp_session_unref(mcp_session *s)
         free(p->id_key);
         free(p);
     }
+    mcp_batch_free_all(s);
     json_decref(s->client_caps);
     json_decref(s->client_info);
     json_decref(s->subs);
@@ -76,6 +77,9 @@ void mcp_session_close(mcp_session *s)
 
 int mcp_session_emit(mcp_session *s, json_t *msg, void *handle, unsigned flags)
 {
+    int brc;
+    if (handle && atomic_load(&s->n_batches) && mcp_batch_intercept(s, msg, handle, flags, &brc))
+        return brc;
     char *text = NULL;
     size_t len = 0;
     if (msg) {
@@ -393,7 +397,8 @@ static bool valid_id(const json_t *id)
 mcp_in_kind mcp_session_handle(mcp_session *s, const char *text, size_t len, void *handle)
 {
     if (len > MCP_MAX_MESSAGE) {
-        mcp_session_send_rpc_error(s, NULL, -32600, "Invalid Request: message too large", NULL, handle);
+        mcp_session_send_rpc_error(s, NULL, -32600, "Invalid Request: message too large", NULL,
+                                   handle);
         return MCP_IN_REQUEST;
     }
     json_error_t je;
@@ -404,39 +409,56 @@ mcp_in_kind mcp_session_handle(mcp_session *s, const char *text, size_t len, voi
         mcp_session_send_rpc_error(s, NULL, -32700, m, NULL, handle);
         return MCP_IN_REQUEST;
     }
+    mcp_in_kind kind;
+    const char *v = mcp_session_protocol_version(s);
+    if (!json_is_array(msg))
+        kind = mcp_session_handle_value(s, msg, handle);
+    else if (v && !strcmp(v, "2025-03-26"))
+        kind = mcp_batch_handle(s, msg, handle);
+    else {
+        mcp_session_send_rpc_error(s, NULL, -32600,
+                                   "Invalid Request: JSON-RPC batches exist only in protocol "
+                                   "2025-03-26; send one message per line",
+                                   NULL, handle);
+        kind = MCP_IN_REQUEST;
+    }
+    json_decref(msg);
+    return kind;
+}
+
+mcp_in_kind mcp_session_handle_value(mcp_session *s, json_t *msg, void *handle)
+{
     mcp_in_kind kind = MCP_IN_REQUEST;
     json_t *id = json_object_get(msg, "id");
     json_t *good_id = valid_id(id) ? id : NULL;
     json_t *method = json_object_get(msg, "method");
     json_t *params = json_object_get(msg, "params");
-    if (json_is_array(msg))
-        mcp_session_send_rpc_error(s, NULL, -32600, "Invalid Request: JSON-RPC batches are not supported "
-                                    "(removed in protocol 2025-06-18); send one message per line",
-                   NULL, handle);
-    else if (!json_is_object(msg))
-        mcp_session_send_rpc_error(s, NULL, -32600, "Invalid Request: a message must be a JSON object", NULL,
-                   handle);
+    if (!json_is_object(msg))
+        mcp_session_send_rpc_error(s, NULL, -32600,
+                                   "Invalid Request: a message must be a JSON object", NULL, handle);
     else if (!json_is_string(json_object_get(msg, "jsonrpc")) ||
              strcmp(json_string_value(json_object_get(msg, "jsonrpc")), "2.0"))
-        mcp_session_send_rpc_error(s, good_id, -32600, "Invalid Request: \"jsonrpc\" must be \"2.0\"", NULL,
-                   handle);
-    else if (!method && good_id && (json_object_get(msg, "result") || json_object_get(msg, "error"))) {
+        mcp_session_send_rpc_error(s, good_id, -32600,
+                                   "Invalid Request: \"jsonrpc\" must be \"2.0\"", NULL, handle);
+    else if (!method && good_id &&
+             (json_object_get(msg, "result") || json_object_get(msg, "error"))) {
         handle_response(s, msg);
         kind = MCP_IN_ACCEPTED;
     } else if (!json_is_string(method))
-        mcp_session_send_rpc_error(s, good_id, -32600, "Invalid Request: \"method\" must be a string", NULL,
-                   handle);
+        mcp_session_send_rpc_error(s, good_id, -32600,
+                                   "Invalid Request: \"method\" must be a string", NULL, handle);
     else if (!id) {
         if (!params || json_is_object(params))
             handle_notification(s, json_string_value(method), params);
         kind = MCP_IN_ACCEPTED;
     } else if (!good_id)
-        mcp_session_send_rpc_error(s, NULL, -32600, "Invalid Request: \"id\" must be a string or an integer "
-                                    "(null is not allowed)", NULL, handle);
+        mcp_session_send_rpc_error(s, NULL, -32600,
+                                   "Invalid Request: \"id\" must be a string or an integer "
+                                   "(null is not allowed)", NULL, handle);
     else if (params && !json_is_object(params))
-        mcp_session_send_rpc_error(s, id, -32602, "Invalid params: \"params\" must be an object", NULL, handle);
+        mcp_session_send_rpc_error(s, id, -32602, "Invalid params: \"params\" must be an object",
+                                   NULL, handle);
     else
         mcp_session_dispatch(s, json_string_value(method), id, params, handle);
-    json_decref(msg);
     return kind;
 }

@@ -152,6 +152,30 @@ test("stdin EOF: in-flight calls finish, then a clean exit", async () => {
   assert.ok(t.messages.some((m) => m.id === "e1" && m.result), "the call in flight was answered before exit");
 });
 
+test("2025-03-26 sessions: a batch is answered with one array, handlers included", async () => {
+  const t = rawServer(["--conformance-fixtures"]);
+  const init = await t.initialize("2025-03-26");
+  assert.equal(init.result.protocolVersion, "2025-03-26");
+  await t.write(JSON.stringify([
+    { jsonrpc: "2.0", id: "b1", method: "ping" },
+    { jsonrpc: "2.0", method: "notifications/whatever" },
+    { jsonrpc: "2.0", id: "b2", method: "tools/call", params: { name: "slow", arguments: { ms: 50 } } },
+    { jsonrpc: "2.0", id: "b3", method: "nope" },
+    7,
+  ]) + "\n");
+  const arr = await t.waitFor((m) => Array.isArray(m));
+  assert.deepEqual(arr.map((m) => m.id).sort(), [null, "b1", "b2", "b3"].sort());
+  assert.match(arr.find((m) => m.id === "b2").result.content[0].text, /slept 50 ms/);
+  assert.equal(arr.find((m) => m.id === "b3").error.code, -32601);
+  const before = t.messages.length;
+  await t.write('[{"jsonrpc":"2.0","method":"notifications/x"}]\n'); // nothing to answer
+  await t.write("[]\n");
+  const empty = await t.waitFor((m) => t.messages.indexOf(m) >= before && m.error);
+  assert.equal(empty.error.code, -32600);
+  assert.equal(t.messages.length, before + 1);
+  await t.close();
+});
+
 test("SIGTERM: calls in flight are cancelled, clean exit", async () => {
   const t = rawServer(["--conformance-fixtures"]);
   await t.initialize();

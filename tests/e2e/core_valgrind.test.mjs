@@ -45,6 +45,8 @@ test("valgrind: a full session is clean", { timeout: 280000, skip: !haveValgrind
   for (const line of ["{bad", "[1]", '{"jsonrpc":"2.0","id":null,"method":"ping"}', "[".repeat(5000), '{"jsonrpc":"2.0","id":"x","method":"nope"}'])
     await s.write(line + "\n");
   await s.write(Buffer.from([0x7b, 0xff, 0x0a]));
+  // a batch arrives on a 2025-03-26 session only; here it is refused, in a second run it is served
+  await s.write('[{"jsonrpc":"2.0","id":"bb","method":"ping"}]\n');
   // elicitation answered by us, sampling answered with an error
   await s.send({ jsonrpc: "2.0", id: "el", method: "tools/call", params: { name: "test_elicitation", arguments: { message: "ok?" } } });
   const ask = await s.waitFor((m) => m.method === "elicitation/create", W);
@@ -65,4 +67,15 @@ test("valgrind: a full session is clean", { timeout: 280000, skip: !haveValgrind
   const ex = await s.close();
   assert.equal(ex.code, 0, `valgrind reported errors:\n${s.stderr.slice(-4000)}`);
   assert.ok(s.messages.some((m) => m.id === "tail" && m.result));
+});
+
+test("valgrind: 2025-03-26 batches are clean", { timeout: 120000, skip: !haveValgrind && "valgrind is not installed (make deps)" }, async () => {
+  const s = rawServer(["--conformance-fixtures"], { command: "valgrind", commandArgs: VG, killAfterMs: 110000 });
+  await s.send({ jsonrpc: "2.0", id: "init", method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "vg", version: "1" } } });
+  await s.response("init", 60000);
+  await s.write(JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "ping" }, { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: { ms: 100 } } }, 3]) + "\n");
+  await s.write(JSON.stringify([{ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "slow", arguments: { ms: 5000 } } }]) + "\n");
+  await s.waitFor((m) => Array.isArray(m), 60000);
+  const ex = await s.close(); // the second batch is still in flight at EOF
+  assert.equal(ex.code, 0, `valgrind reported errors:\n${s.stderr.slice(-4000)}`);
 });
