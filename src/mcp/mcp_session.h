@@ -148,8 +148,10 @@ typedef enum {
 /* Feeds one complete message (one JSON value; json need not be NUL-terminated). handle is
  * the transport's opaque tag for it (may be NULL for stdio). Never fails: bad input is
  * answered with a JSON-RPC error through the output callback. A JSON array is a batch only
- * when the session negotiated 2025-03-26; each request of a batch then answers separately
- * through the same handle, with MCP_OUT_FINAL on the last one. */
+ * when the session negotiated 2025-03-26 (else -32600): its responses go out together as one
+ * JSON array, the single MCP_OUT_FINAL message for this handle (MCP_IN_ACCEPTED when the batch
+ * holds only notifications and responses); progress and other messages of its requests come
+ * with this handle before it. */
 mcp_in_kind mcp_session_handle(mcp_session *s, const char *json, size_t len, void *handle);
 
 /* Answers an already-rejected input with a JSON-RPC error (id null), e.g. the stdio
