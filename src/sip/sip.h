@@ -75,9 +75,10 @@ typedef struct sip_engine_opts {
      * names one of them). Borrowed until sip_engine_finish(). */
     const char *const *keep_call_ids;
     size_t n_keep_call_ids;
-    /* Upper bounds (0 = default): call summaries retained (default 2,000,000; further calls
-     * are counted in the totals only), messages tracked per call (default 4,096; further
-     * messages counted only), bytes of raw text kept per call (default 1 MiB). */
+    /* Upper bounds (0 = default): call summaries retained (default 200,000, about 100 MB at
+     * most; further calls are not listed but still counted in the totals, outcomes, KPIs and
+     * timing percentiles), messages tracked per call (default 4,096; further messages counted
+     * only), bytes of raw text kept per call (default 1 MiB). */
     size_t max_calls;
     size_t max_msgs_per_call;
     size_t max_kept_bytes_per_call;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEF_MAX_CALLS 2000000u
+#define DEF_MAX_CALLS 200000u
 #define DEF_MAX_MSGS 4096u
 #define DEF_MAX_KEPT (1u << 20)
 
@@ -33,6 +33,7 @@ struct sip_engine {
     } *media;
     size_t media_cap, media_n;
     bool any_rtp;
+    sip_kpi_acc *acc;
 };
 
 /* ---- small helpers ------------------------------------------------------------------------- */
@@ -88,9 +89,11 @@ sip_engine *sip_engine_new(const sip_engine_opts *opts)
     e->n_buckets = 1024;
     e->buckets = calloc(e->n_buckets, sizeof *e->buckets);
     e->rep = calloc(1, sizeof *e->rep);
-    if (!e->buckets || !e->rep) {
+    e->acc = calloc(1, sizeof *e->acc);
+    if (!e->buckets || !e->rep || !e->acc) {
         free(e->buckets);
         free(e->rep);
+        free(e->acc);
         free(e);
         return NULL;
     }
@@ -311,6 +314,7 @@ static void dlg_release(sip_engine *e, sip_dlg *d)
     media_drop(e, d);
     sip_rtp_finish(d);
     sip_dlg_conclude(d, e->last_t, e->any_rtp);
+    sip_kpi_count(e->acc, &d->c);
     sip_report *rep = e->rep;
     if (rep->n_calls >= e->o.max_calls) {
         rep->n_calls_dropped++;
@@ -740,13 +744,13 @@ void sip_engine_free(sip_engine *e)
     free(e->buckets);
     free(e->idx);
     free(e->media);
+    free(e->acc);
     sip_report_free(e->rep);
     free(e);
 }
 
 /* ---- finish: the rest concluded, legs, KPIs -------------------------------------------------- */
 
-void sip_report_finalize(sip_report *r, double leg_window_s); /* sip_kpi.c */
 
 sip_report *sip_engine_finish(sip_engine *e)
 {
@@ -758,12 +762,13 @@ sip_report *sip_engine_finish(sip_engine *e)
     e->rep = NULL;
     r->first_us = e->first_t;
     r->last_us = e->last_t;
-    sip_report_finalize(r, e->o.leg_window_s);
+    sip_report_finalize(r, e->o.leg_window_s, e->acc);
     free(e->buckets);
     e->buckets = NULL;
     e->n_buckets = 0;
     free(e->idx);
     free(e->media);
+    free(e->acc);
     free(e);
     return r;
 }

@@ -109,6 +109,20 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *m)
 /* Counts records a reader found not to be SIP (the pipeline parses before the engine). */
 void sip_engine_add_not_sip(sip_engine *e, uint64_t n);
 
+/* ---- sip_kpi.c: counts and timing histograms kept as calls are concluded, so the totals
+ * and KPIs cover every call even when summaries beyond max_calls are not kept ---- */
+#define KPI_BUCKETS 1900 /* log scale, 1 % wide, 0 .. ~1.6e8 ms */
+typedef struct sip_kpi_acc {
+    size_t n_invite, n_register, n_options, n_other;
+    size_t by_outcome[SIP_OUT_INCOMPLETE + 1];
+    size_t seizures, answered, ner_ok, no3xx, seer;
+    uint32_t hist[5][KPI_BUCKETS];
+    size_t hist_n[5];
+    double hist_max[5];
+} sip_kpi_acc;
+void sip_kpi_count(sip_kpi_acc *a, const sip_call *c);
+void sip_report_finalize(sip_report *r, double leg_window_s, const sip_kpi_acc *a);
+
 /* ---- sip_analyze.c ---- */
 /* Records the NAT checks and SDP facts of one message into the dialog. */
 void sip_dlg_observe(sip_dlg *d, const sip_msg *m, const sip_record *r);

@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sip/sip_msg.h"
+#include "sip/sip_int.h"
 
 void sip_call_free_fields(sip_call *c);
-void sip_report_finalize(sip_report *r, double leg_window_s);
 
 typedef struct order {
     int64_t start;
@@ -193,7 +192,59 @@ static void correlate_legs(sip_report *r, double window_s)
     r->n_leg_groups = (unsigned)next;
 }
 
-void sip_report_finalize(sip_report *r, double leg_window_s)
+static size_t bucket(double ms)
+{
+    double b = log1p(ms) / log(1.01);
+    return b >= KPI_BUCKETS - 1 ? KPI_BUCKETS - 1 : (size_t)b;
+}
+
+void sip_kpi_count(sip_kpi_acc *a, const sip_call *c)
+{
+    switch (c->kind) {
+    case SIP_KIND_CALL: a->n_invite++; break;
+    case SIP_KIND_REGISTER: a->n_register++; return;
+    case SIP_KIND_OPTIONS: a->n_options++; return;
+    default: a->n_other++; return;
+    }
+    a->by_outcome[c->outcome]++;
+    const double t[5] = {c->t.pdd_ms, c->t.setup_ms, c->t.ring_ms, c->t.talk_ms, c->t.disconnect_ms};
+    for (int k = 0; k < 5; k++)
+        if (t[k] >= 0) {
+            a->hist[k][bucket(t[k])]++;
+            a->hist_n[k]++;
+            if (t[k] > a->hist_max[k])
+                a->hist_max[k] = t[k];
+        }
+    if (c->outcome == SIP_OUT_INCOMPLETE)
+        return;
+    a->seizures++;
+    int s = c->final_code;
+    bool ans = c->outcome == SIP_OUT_ANSWERED;
+    a->answered += ans;
+    if (ans || c->outcome == SIP_OUT_CANCELLED || s == 486 || s == 600 || s == 480 || s == 603 ||
+        s == 403)
+        a->ner_ok++;
+    if (!(s >= 300 && s < 400))
+        a->no3xx++;
+    if (ans || s == 480 || s == 486 || s == 600 || s == 603)
+        a->seer++;
+}
+
+/* Percentile from the histogram (used when summaries were dropped): the bucket's midpoint. */
+static double hist_q(const sip_kpi_acc *a, int k, double q)
+{
+    size_t want = (size_t)ceil(q * (double)a->hist_n[k]), seen = 0;
+    if (!want)
+        want = 1;
+    for (size_t b = 0; b < KPI_BUCKETS; b++) {
+        seen += a->hist[k][b];
+        if (seen >= want)
+            return (exp((double)b * log(1.01)) + exp((double)(b + 1) * log(1.01))) / 2 - 1;
+    }
+    return a->hist_max[k];
+}
+
+void sip_report_finalize(sip_report *r, double leg_window_s, const sip_kpi_acc *a)
 {
     if (r->n_calls > 1)
         sort_calls(r);
@@ -201,39 +252,29 @@ void sip_report_finalize(sip_report *r, double leg_window_s)
         for (size_t k = 0; k < r->calls[i].n_msgs_kept; k++)
             r->calls[i].msgs[k].call_id = r->calls[i].call_id;
     correlate_legs(r, leg_window_s);
-    size_t seizures = 0, answered = 0, ner_ok = 0, no3xx = 0, seer = 0;
-    for (size_t i = 0; i < r->n_calls; i++) {
-        const sip_call *c = &r->calls[i];
-        switch (c->kind) {
-        case SIP_KIND_CALL: r->n_invite_calls++; break;
-        case SIP_KIND_REGISTER: r->n_register++; continue;
-        case SIP_KIND_OPTIONS: r->n_options++; continue;
-        default: r->n_other++; continue;
-        }
-        r->by_outcome[c->outcome]++;
-        if (c->outcome == SIP_OUT_INCOMPLETE)
+    r->n_invite_calls = a->n_invite;
+    r->n_register = a->n_register;
+    r->n_options = a->n_options;
+    r->n_other = a->n_other;
+    memcpy(r->by_outcome, a->by_outcome, sizeof r->by_outcome);
+    r->asr = a->seizures ? 100.0 * (double)a->answered / (double)a->seizures : -1;
+    r->ner = a->seizures ? 100.0 * (double)a->ner_ok / (double)a->seizures : -1;
+    r->ser = a->no3xx ? 100.0 * (double)a->answered / (double)a->no3xx : -1;
+    r->seer = a->no3xx ? 100.0 * (double)a->seer / (double)a->no3xx : -1;
+    sip_stats_summary *out[5] = {&r->pdd, &r->setup, &r->ring, &r->talk, &r->disconnect};
+    static const size_t off[5] = {offsetof(sip_timings, pdd_ms), offsetof(sip_timings, setup_ms),
+                                  offsetof(sip_timings, ring_ms), offsetof(sip_timings, talk_ms),
+                                  offsetof(sip_timings, disconnect_ms)};
+    for (int k = 0; k < 5; k++) {
+        if (!r->n_calls_dropped) { /* every call is here: exact percentiles */
+            summarise(r, off[k], out[k]);
             continue;
-        seizures++;
-        int s = c->final_code;
-        bool ans = c->outcome == SIP_OUT_ANSWERED;
-        answered += ans;
-        if (ans || c->outcome == SIP_OUT_CANCELLED || s == 486 || s == 600 || s == 480 ||
-            s == 603 || s == 403)
-            ner_ok++;
-        if (!(s >= 300 && s < 400))
-            no3xx++;
-        if (ans || s == 480 || s == 486 || s == 600 || s == 603)
-            seer++;
+        }
+        out[k]->n = a->hist_n[k];
+        out[k]->median = a->hist_n[k] ? hist_q(a, k, 0.5) : 0;
+        out[k]->p95 = a->hist_n[k] ? hist_q(a, k, 0.95) : 0;
+        out[k]->max = a->hist_max[k];
     }
-    r->asr = seizures ? 100.0 * (double)answered / (double)seizures : -1;
-    r->ner = seizures ? 100.0 * (double)ner_ok / (double)seizures : -1;
-    r->ser = no3xx ? 100.0 * (double)answered / (double)no3xx : -1;
-    r->seer = no3xx ? 100.0 * (double)seer / (double)no3xx : -1;
-    summarise(r, offsetof(sip_timings, pdd_ms), &r->pdd);
-    summarise(r, offsetof(sip_timings, setup_ms), &r->setup);
-    summarise(r, offsetof(sip_timings, ring_ms), &r->ring);
-    summarise(r, offsetof(sip_timings, talk_ms), &r->talk);
-    summarise(r, offsetof(sip_timings, disconnect_ms), &r->disconnect);
 }
 
 void sip_report_free(sip_report *r)

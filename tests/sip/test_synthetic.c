@@ -625,15 +625,49 @@ static void rtp_loss_and_wrap(void **st)
 }
 
 /* Many calls streamed through: finished dialogs are released, the report keeps them all. */
+static void stream_calls(sip_engine *e, int N);
+
 static void streaming_many_calls(void **st)
 {
     (void)st;
     sip_engine *e = sip_engine_new(NULL);
+    const int N = 30000;
+    stream_calls(e, N);
+    sip_report *r = sip_engine_finish(e);
+    assert_int_equal(r->n_calls, (size_t)N);
+    assert_int_equal(r->by_outcome[SIP_OUT_ANSWERED], (size_t)N);
+    assert_int_equal(r->n_retransmissions, 0);
+    for (int i = 1; i < N; i++)
+        assert_true(r->calls[i - 1].start_us <= r->calls[i].start_us);
+    assert_true(r->talk.median > 1.99 && r->talk.median < 2.01);
+    sip_report_free(r);
+}
+
+/* Beyond max_calls the summaries are not kept, the totals and KPIs still cover every call. */
+static void summaries_capped_kpis_complete(void **st)
+{
+    (void)st;
+    sip_engine *e = sip_engine_new(&(sip_engine_opts){.max_calls = 1000});
+    const int N = 30000;
+    stream_calls(e, N);
+    sip_report *r = sip_engine_finish(e);
+    assert_int_equal(r->n_calls, 1000);
+    assert_int_equal(r->n_calls_dropped, (size_t)N - 1000);
+    assert_int_equal(r->n_invite_calls, (size_t)N);
+    assert_int_equal(r->by_outcome[SIP_OUT_ANSWERED], (size_t)N);
+    assert_true(r->asr > 99.9);
+    assert_int_equal(r->talk.n, (size_t)N);
+    assert_true(r->talk.median > 1.97 && r->talk.median < 2.03); /* histogram: 1 % buckets */
+    assert_int_equal(r->n_messages, (uint64_t)N * 5);
+    sip_report_free(r);
+}
+
+static void stream_calls(sip_engine *e, int N)
+{
     char buf[1024];
     sip_addr a, b;
     sip_addr_parse("10.0.0.1:5060", 13, &a);
     sip_addr_parse("10.0.0.2:5060", 13, &b);
-    const int N = 30000;
     for (int i = 0; i < N; i++) {
         static const char *const lines[] = {"INVITE sip:1@h SIP/2.0", "SIP/2.0 200 OK", "ACK sip:1@h SIP/2.0",
                                             "BYE sip:1@h SIP/2.0", "SIP/2.0 200 OK"};
@@ -649,13 +683,6 @@ static void streaming_many_calls(void **st)
             assert_int_equal(sip_engine_feed(e, &r), 0);
         }
     }
-    sip_report *r = sip_engine_finish(e);
-    assert_int_equal(r->n_calls, (size_t)N);
-    assert_int_equal(r->by_outcome[SIP_OUT_ANSWERED], (size_t)N);
-    assert_int_equal(r->n_retransmissions, 0);
-    for (int i = 1; i < N; i++)
-        assert_true(r->calls[i - 1].start_us <= r->calls[i].start_us);
-    sip_report_free(r);
 }
 
 int main(void)
@@ -665,6 +692,7 @@ int main(void)
         cmocka_unit_test(fragment_flood_is_bounded), cmocka_unit_test(tcp_reassembly),
         cmocka_unit_test(b2bua_legs_and_options), cmocka_unit_test(early_media_prack),
         cmocka_unit_test(rtp_loss_and_wrap),    cmocka_unit_test(streaming_many_calls),
+        cmocka_unit_test(summaries_capped_kpis_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
