@@ -24,7 +24,8 @@ before(async () => {
   dir = tmpDir();
   const tokens = writeTmp(dir, "tokens", `# e2e tokens\n${READ} tools:read\n${WRITE} tools:read tools:write\n${ADMIN} admin\n`);
   A = await startServer(["--auth-tokens", tokens, "--jwt-issuer", ISS, "--resource-url", RESOURCE,
-    "--authorization-server", "https://auth.test"], { env: { SWITCHBOARD_JWT_SECRET: SECRET } });
+    "--authorization-server", "https://auth.test"],
+  { env: { SWITCHBOARD_JWT_SECRET: SECRET }, global: ["--conformance-fixtures", "--allow-writes"] });
   servers.push(A);
 });
 after(async () => { for (const s of servers) await s.stop(); });
@@ -127,6 +128,33 @@ test("a session belongs to the principal that opened it", async () => {
   const jsid = await openSession(A.url, bearer(hs(good({ jti: "1" }))));
   assert.equal((await post(A.url, list, sessionHeaders(jsid, bearer(hs(good({ jti: "2" })))))).status, 200);
   assert.equal((await post(A.url, list, sessionHeaders(jsid, bearer(hs(good({ sub: "mallory" })))))).status, 404);
+});
+
+test("write tools: hidden from a read token and refused with 403; a write token sees and calls them", async () => {
+  const rsid = await openSession(A.url, bearer(READ));
+  const list = { jsonrpc: "2.0", id: 6, method: "tools/list" };
+  const names = async (sid, tok) =>
+    (await post(A.url, list, sessionHeaders(sid, bearer(tok)))).json.result.tools.map((t) => t.name);
+  const readNames = await names(rsid, READ);
+  assert.ok(readNames.includes("echo"));
+  assert.ok(!readNames.includes("test_write_echo"));
+  const callW = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "test_write_echo", arguments: { message: "w" } } };
+  const denied = await post(A.url, callW, sessionHeaders(rsid, bearer(READ)));
+  assert.equal(denied.status, 403);
+  const www = denied.headers.get("www-authenticate");
+  assert.match(www, /error="insufficient_scope"/);
+  assert.match(www, /scope="tools:write"/);
+  // a JWT with only tools:read is refused the same way
+  const jsid = await openSession(A.url, bearer(hs(good())));
+  assert.equal((await post(A.url, callW, sessionHeaders(jsid, bearer(hs(good()))))).status, 403);
+  const wsid = await openSession(A.url, bearer(WRITE));
+  assert.ok((await names(wsid, WRITE)).includes("test_write_echo"));
+  const ok = await post(A.url, callW, sessionHeaders(wsid, bearer(WRITE)));
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.result.content[0].text, "w");
+  const jw = bearer(hs(good({ scope: "tools:read tools:write" })));
+  const jwsid = await openSession(A.url, jw);
+  assert.equal((await post(A.url, callW, sessionHeaders(jwsid, jw))).json.result.content[0].text, "w");
 });
 
 test("the log never shows a token", async () => {
