@@ -147,7 +147,9 @@ void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r)
         char buf[16];
         const char *nm = sip_sdp_codec(m, i, buf, sizeof buf);
         f->pt[f->n_fmt] = m->fmt[i];
-        snprintf(f->name[f->n_fmt], sizeof f->name[0], "%s", nm);
+        size_t nl = strnlen(nm, sizeof f->name[0] - 1);
+        memcpy(f->name[f->n_fmt], nm, nl);
+        f->name[f->n_fmt][nl] = 0;
         f->rate[f->n_fmt] = m->fmt_rate[i];
         f->n_fmt++;
     }
