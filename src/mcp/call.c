@@ -87,8 +87,26 @@ static void add_block(mcp_call *call, json_t *block)
     json_array_append_new(call->content, block);
 }
 
+static json_t *text_object(json_t *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string_nocheck("text"));
+    json_object_set_new(o, "text", s);
+    return o;
+}
+
 static json_t *text_block(const char *fmt, va_list ap)
 {
+    if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) { /* the common "%s": no formatting pass */
+        va_list cp;
+        va_copy(cp, ap);
+        const char *str = va_arg(cp, const char *);
+        va_end(cp);
+        size_t n = str ? strnlen(str, TEXT_MAX + 1) : 0;
+        json_t *s = n <= TEXT_MAX ? json_stringn(str ? str : "", n) : NULL;
+        if (s)
+            return text_object(s);
+    }
     sb_buf b;
     sb_buf_init(&b, TEXT_MAX);
     if (sb_buf_vprintf(&b, fmt, ap) < 0) {
@@ -99,10 +117,7 @@ static json_t *text_block(const char *fmt, va_list ap)
     if (!s) /* not valid UTF-8: keep the text, replace what cannot be sent */
         s = json_string("(text was not valid UTF-8)");
     sb_buf_free(&b);
-    json_t *o = json_object();
-    json_object_set_new(o, "type", json_string("text"));
-    json_object_set_new(o, "text", s);
-    return o;
+    return text_object(s);
 }
 
 void mcp_call_textv(mcp_call *call, const char *fmt, va_list ap)

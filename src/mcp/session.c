@@ -80,21 +80,28 @@ int mcp_session_emit(mcp_session *s, json_t *msg, void *handle, unsigned flags)
     int brc;
     if (handle && atomic_load(&s->n_batches) && mcp_batch_intercept(s, msg, handle, flags, &brc))
         return brc;
-    char *text = NULL;
+    /* Small messages (nearly all) are written into a per-thread buffer: no allocation. */
+    static _Thread_local char small[8192];
+    char *text = NULL, *heap = NULL;
     size_t len = 0;
     if (msg) {
-        text = json_dumps(msg, JSON_COMPACT);
+        len = json_dumpb(msg, small, sizeof small, JSON_COMPACT);
+        if (len > 0 && len <= sizeof small)
+            text = small;
+        else if (len > 0 && (heap = malloc(len)) && json_dumpb(msg, heap, len, JSON_COMPACT) == len)
+            text = heap;
         json_decref(msg);
-        if (!text)
+        if (!text) {
+            free(heap);
             return -1;
-        len = strlen(text);
+        }
     }
     int rc = -1;
     pthread_mutex_lock(&s->out_lock);
     if (!s->closed && s->out)
         rc = s->out(s->ctx, text, len, handle, flags);
     pthread_mutex_unlock(&s->out_lock);
-    free(text);
+    free(heap);
     return rc;
 }
 
@@ -209,8 +216,22 @@ unsigned mcp_session_writes_locked(mcp_session *s)
 
 /* ---- in-flight bookkeeping --------------------------------------------------------------- */
 
+/* A key that tells ids apart (an integer 5 and a string "5" differ). */
 char *mcp_id_key(const json_t *id)
 {
+    if (json_is_integer(id)) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "i%lld", (long long)json_integer_value(id));
+        return strdup(buf);
+    }
+    if (json_is_string(id)) {
+        size_t n = json_string_length(id);
+        char *k = malloc(n + 2);
+        k[0] = 's';
+        memcpy(k + 1, json_string_value(id), n);
+        k[n + 1] = '\0';
+        return k;
+    }
     return json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
