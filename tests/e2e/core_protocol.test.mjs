@@ -124,6 +124,19 @@ test("duplicate ids in flight: the second is refused, the first answers", async 
   await stillAnswers();
 });
 
+test("a burst of 100 slow calls: 64 run (per-session cap), the rest are refused at once", async () => {
+  const before = s.messages.length;
+  const ids = Array.from({ length: 100 }, (_, i) => `burst${i}`);
+  await s.write(ids.map((id) => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "slow", arguments: { ms: 50 } } })).join("\n") + "\n");
+  await stillAnswers(); // ping is answered while the burst runs
+  const all = await Promise.all(ids.map((id) => s.response(id, 30000)));
+  const busy = all.filter((m) => m.error);
+  assert.equal(busy.length, 36);
+  assert.ok(busy.every((m) => m.error.code === -32603 && /too many calls in flight/.test(m.error.message)));
+  assert.ok(all.filter((m) => m.result).every((m) => /slept 50 ms/.test(m.result.content[0].text)));
+  assert.ok(s.messages.length > before);
+});
+
 test("progress notifications precede the result, in order", async () => {
   const before = s.messages.length;
   const r = await s.request("prog", "tools/call", { name: "test_tool_with_progress", arguments: {}, _meta: { progressToken: "tok" } });
