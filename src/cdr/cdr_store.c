@@ -109,7 +109,7 @@ cdr_store *cdr_store_open(const char *path, char *err, size_t errsz)
     sqlite3_busy_timeout(s->db, 5000);
     char *msg = NULL;
     if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                                "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;", NULL, NULL, &msg) != SQLITE_OK ||
+                                "PRAGMA cache_size=-262144;", NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errsz, "store %s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
@@ -264,6 +264,16 @@ uint64_t cdr_store_added(const cdr_store *s)
     return s->added;
 }
 
+static bool store_empty(cdr_store *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM cdr LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    bool empty = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return empty;
+}
+
 int cdr_store_import_file(cdr_store *s, const char *path, const cdr_import_opts *o,
                           cdr_import_stats *st, uint64_t *added)
 {
@@ -274,7 +284,7 @@ int cdr_store_import_file(cdr_store *s, const char *path, const cdr_import_opts 
         return -1;
     }
     /* into an empty store: load first, index after (same transaction, so still all or nothing) */
-    bool bulk = cdr_store_count(s) == 0 &&
+    bool bulk = store_empty(s) &&
                 sqlite3_exec(s->db, DROP_SECONDARY_INDEXES, NULL, NULL, NULL) == SQLITE_OK;
     int rc = cdr_import_file(path, o, (cdr_sink){cdr_store_sink_row, s}, st);
     if (rc == 0 && bulk && sqlite3_exec(s->db, SECONDARY_INDEXES, NULL, NULL, NULL) != SQLITE_OK) {
