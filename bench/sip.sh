@@ -39,45 +39,53 @@ if [ ! -s big.pcap ] || [ "$(cat big.calls 2>/dev/null)" != "$CALLS" ]; then
   echo "$CALLS" > big.calls
 fi
 
-# run LABEL CMD... : best wall time of 3 runs (date), peak RSS (GNU time), stdout kept
+# run LABEL CMD... : best wall time of 3 runs (date), peak RSS and best CPU time (user+sys,
+# GNU time) - on a shared machine CPU time is the steadier figure; stdout of the last run kept
 run() {
-  local label=$1 best="" rss=0
+  local label=$1 best="" rss=0 cpu=""
   shift
   for i in 1 2 3; do
-    local t0 t1 w r
+    local t0 t1 w r c
     t0=$(date +%s.%N)
-    /usr/bin/time -f '%M' -o "$label.rss" "$@" >"$label.out" 2>"$label.err"
+    /usr/bin/time -f '%M %U %S' -o "$label.rss" "$@" >"$label.out" 2>"$label.err"
     t1=$(date +%s.%N)
     w=$(echo "$t1 - $t0" | bc -l)
-    r=$(tail -n 1 "$label.rss")
+    read -r r u s < <(tail -n 1 "$label.rss")
+    c=$(echo "$u + $s" | bc -l)
     if [ -z "$best" ] || [ "$(echo "$w < $best" | bc -l)" = 1 ]; then best=$w; fi
+    if [ -z "$cpu" ] || [ "$(echo "$c < $cpu" | bc -l)" = 1 ]; then cpu=$c; fi
     [ "$r" -gt "$rss" ] && rss=$r
   done
-  echo "$best $rss"
+  echo "$best $rss $cpu"
 }
 
-read -r SB_WALL SB_RSS < <(run switchboard "$SB" analyze big.pcap --no-progress)
+read -r SB_WALL SB_RSS SB_CPU < <(run switchboard "$SB" analyze big.pcap --no-progress)
 MSGS=$(sed -n 's/.* \([0-9]*\) SIP messages.*/\1/p' switchboard.out | head -n 1)
 SB_DIALOGS=$(sed -n 's/.* \([0-9]*\) Call-IDs.*/\1/p' switchboard.out | head -n 1)
-read -r NG_WALL NG_RSS < <(run sngrep sngrep -I big.pcap -N -l 1000000)
+read -r NG_WALL NG_RSS NG_CPU < <(run sngrep sngrep -I big.pcap -N -l 1000000)
 NG_DIALOGS=$(sed -n 's/.*Dialog count: \([0-9]*\).*/\1/p' sngrep.out | head -n 1)
-read -r TS_WALL TS_RSS < <(run tshark tshark -r big.pcap -q -z sip,stat)
+read -r TS_WALL TS_RSS TS_CPU < <(run tshark tshark -r big.pcap -q -z sip,stat)
 
-rate() { echo "$MSGS / $1" | bc -l | xargs printf '%.0f'; }
+rate() { echo "$MSGS / ($1 + 0.001)" | bc -l | xargs printf '%.0f'; }
 SB_RATE=$(rate "$SB_WALL")
 NG_RATE=$(rate "$NG_WALL")
 TS_RATE=$(rate "$TS_WALL")
 echo
-echo "capture: $(du -h big.pcap | cut -f1), $MSGS SIP messages ($CALLS calls)"
-printf '%-40s %10s %12s %10s\n' command "wall s" "msgs/s" "peak RSS kB"
-printf '%-40s %10.3f %12s %10s\n' "switchboard analyze big.pcap" "$SB_WALL" "$SB_RATE" "$SB_RSS"
-printf '%-40s %10.3f %12s %10s\n' "sngrep -I big.pcap -N -l 1000000" "$NG_WALL" "$NG_RATE" "$NG_RSS"
-printf '%-40s %10.3f %12s %10s\n' "tshark -r big.pcap -q -z sip,stat" "$TS_WALL" "$TS_RATE" "$TS_RSS"
+echo "capture: $(du -h big.pcap | cut -f1), $MSGS SIP messages ($CALLS calls); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-36s %8s %10s %8s %10s %11s\n' command "wall s" "msgs/s" "CPU s" "msgs/CPU-s" "peak RSS kB"
+row() { printf '%-36s %8.3f %10s %8.3f %10s %11s\n' "$1" "$2" "$(rate "$2")" "$3" "$(rate "$3")" "$4"; }
+row "switchboard analyze big.pcap" "$SB_WALL" "$SB_CPU" "$SB_RSS"
+row "sngrep -I big.pcap -N -l 1000000" "$NG_WALL" "$NG_CPU" "$NG_RSS"
+row "tshark -r big.pcap -q -z sip,stat" "$TS_WALL" "$TS_CPU" "$TS_RSS"
+SB_RATE=$(rate "$SB_WALL")
+NG_RATE=$(rate "$NG_WALL")
+TS_RATE=$(rate "$TS_WALL")
 SPEED=$(echo "$SB_RATE / $NG_RATE" | bc -l)
+CPUSPEED=$(echo "($NG_CPU + 0.001) / ($SB_CPU + 0.001)" | bc -l)
 MEM=$(echo "$NG_RSS / $SB_RSS" | bc -l)
-printf 'switchboard vs sngrep: %.1fx messages/s (goal >= 30x), 1/%.1f of the peak RSS (goal >= 1/4)\n' "$SPEED" "$MEM"
-printf 'switchboard vs tshark: %.1fx messages/s, 1/%.1f of the peak RSS\n' \
-  "$(echo "$SB_RATE / $TS_RATE" | bc -l)" "$(echo "$TS_RSS / $SB_RSS" | bc -l)"
+printf 'switchboard vs sngrep: %.1fx messages/s by wall time (goal >= 30x), %.1fx by CPU time, 1/%.1f of the peak RSS (goal >= 1/4)\n' "$SPEED" "$CPUSPEED" "$MEM"
+printf 'switchboard vs tshark: %.1fx messages/s by wall time, %.1fx by CPU time, 1/%.1f of the peak RSS\n' \
+  "$(echo "$SB_RATE / $TS_RATE" | bc -l)" "$(echo "($TS_CPU + 0.001) / ($SB_CPU + 0.001)" | bc -l)" "$(echo "$TS_RSS / $SB_RSS" | bc -l)"
 echo "dialogs: switchboard $SB_DIALOGS Call-IDs, sngrep $NG_DIALOGS"
 [ "${KEEP:-0}" = 1 ] || rm -f big.pcap big.calls
 ok=1

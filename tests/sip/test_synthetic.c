@@ -445,6 +445,32 @@ static void tcp_reassembly(void **st)
     free(w.p);
 }
 
+/* Plain SIP text: a timestamp line (with "src -> dst") before each message; detected as such. */
+static void plain_text_log(void **st)
+{
+    (void)st;
+    wbuf w = {0};
+    for (int i = 0; i < 6; i++) {
+        char *m = call_msg(i, "text-1");
+        char line[160];
+        int n = snprintf(line, sizeof line, "2026-11-21 16:30:%02d.%06d UDP %s -> %s\n", 10 + i, i * 1000,
+                         from_a(i) ? "10.0.0.1:5060" : "10.0.0.2:5080",
+                         from_a(i) ? "10.0.0.2:5080" : "10.0.0.1:5060");
+        put(&w, line, (size_t)n);
+        put(&w, m, strlen(m));
+        put(&w, "\n", 1);
+        free(m);
+    }
+    assert_int_equal(sip_format_detect(w.p, w.n), SIP_FMT_SIP_TEXT);
+    sip_report *r = read_buf(&w);
+    assert_string_equal(r->source_format, "sip-text");
+    expect_one_call(r, 4, 5060);
+    assert_int_equal(r->calls[0].callee.port, 5080);
+    assert_true(r->calls[0].t.talk_ms > 2001 && r->calls[0].t.talk_ms < 2003); /* 14.004 - 12.002 */
+    sip_report_free(r);
+    free(w.p);
+}
+
 /* ---- the record-list path (ConnexCS traces) -------------------------------------------------- */
 
 typedef struct recs {
@@ -690,6 +716,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(link_types),           cmocka_unit_test(fragments_ipip_ports),
         cmocka_unit_test(fragment_flood_is_bounded), cmocka_unit_test(tcp_reassembly),
+        cmocka_unit_test(plain_text_log),
         cmocka_unit_test(b2bua_legs_and_options), cmocka_unit_test(early_media_prack),
         cmocka_unit_test(rtp_loss_and_wrap),    cmocka_unit_test(streaming_many_calls),
         cmocka_unit_test(summaries_capped_kpis_complete),
