@@ -1,6 +1,8 @@
 /* `switchboard serve`: builds the server, then serves over stdio (default) or a mode from
  * cli_serve_modes[] (a transport's row), with SIGTERM/SIGINT for a clean stop and SIGHUP to
  * reload the configuration (a fresh registry, list_changed to every session). */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
@@ -67,9 +69,20 @@ static int stdio_run(mcp_server *srv, int argc, char **argv, const sb_options *o
     stdio_reader = pthread_self();
     atomic_store(&stdio_running, true);
     pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
-    stdio_transport_opts so = {.in_fd = 0, .out_fd = 1, .ctl_fd = -1,
+    /* The protocol gets a private copy of stdout and fd 1 becomes stderr: a stray printf
+     * anywhere (a library, a family) can then never corrupt the protocol channel. */
+    int proto = fcntl(1, F_DUPFD_CLOEXEC, 3);
+    if (proto < 0 || dup2(2, 1) < 0) {
+        sb_error(MOD, "cannot set up stdout: %s", strerror(errno));
+        if (proto >= 0)
+            close(proto);
+        proto = 1;
+    }
+    stdio_transport_opts so = {.in_fd = 0, .out_fd = proto, .ctl_fd = -1,
                                .drain_ms = stdio_drain_ms, .stop = &stdio_stop_flag};
     int rc = stdio_transport_serve(srv, &so) < 0 ? 1 : 0;
+    if (proto != 1)
+        close(proto);
     pthread_sigmask(SIG_BLOCK, &usr1, NULL);
     atomic_store(&stdio_running, false);
     return rc;

@@ -2,6 +2,7 @@
  * `echo` tool for the stdio benchmark. Registered only with --conformance-fixtures: they prove
  * the core end to end (content types, logging, progress, sampling, elicitation, resources,
  * templates, prompts, completion) with the suite as the judge. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -208,6 +209,15 @@ static void slow(mcp_call *call, const json_t *args)
         mcp_call_text(call, "slept %lld ms", (long long)ms);
 }
 
+/* Writes to stdout behind the protocol's back, as a careless library might: serve must have
+ * pointed fd 1 at stderr so the protocol channel stays clean. */
+static void stdout_guard(mcp_call *call, const json_t *args)
+{
+    printf("stray output from a handler\n");
+    fflush(stdout);
+    mcp_call_text(call, "wrote to stdout");
+}
+
 static const mcp_param slow_params[] = {
     {.name = "ms", .type = MCP_T_INTEGER, .description = "How long to sleep",
      .default_json = "1000", .minimum = MCP_BOUND(0), .maximum = MCP_BOUND(60000)},
@@ -243,6 +253,8 @@ static const mcp_tool_def fixture_tools[] = {
     {.name = "test_write_echo", .description = "Echo, declared as changing state (write-gate tests)",
      .params = echo_params, .annotations = MCP_ANN_DESTRUCTIVE, .handler = echo,
      .flags = MCP_TOOL_WRITE},
+    {.name = "test_stdout_guard", .description = "Prints to stdout (the protocol must not see it)",
+     .handler = stdout_guard},
     {.name = "slow", .description = "Sleeps, reporting progress; honours cancellation (tests)",
      .params = slow_params, .annotations = RO, .handler = slow},
     {.name = "test_simple_text", .description = "Returns a simple text response",

@@ -212,6 +212,14 @@ test("SIGHUP: the configuration is reloaded and list_changed is sent", async () 
   await t.close();
 });
 
+test("stdout is the protocol's alone: a handler's printf lands on stderr", async () => {
+  const r = await s.request(id(), "tools/call", { name: "test_stdout_guard", arguments: {} });
+  assert.equal(r.result.content[0].text, "wrote to stdout");
+  await stillAnswers();
+  assert.equal(s.messages.some((m) => m.nonJson), false, "no non-JSON line on stdout");
+  assert.match(s.stderr, /stray output from a handler/);
+});
+
 test("tools/list pages with an opaque cursor in a stable order", async () => {
   const first = await s.request(id(), "tools/list");
   assert.equal(first.result.nextCursor, undefined, "everything fits one page by default");
