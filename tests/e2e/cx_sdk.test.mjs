@@ -149,6 +149,14 @@ test("cancellation: a slow upstream request stops when the client cancels", asyn
   await fetch(`${base}/_sim/fault`, { method: "DELETE" });
   const r = await client.callTool({ name: "getRtpServerGroups", arguments: {} }); // the server still answers
   assert.equal(r.structuredContent.group_count, 10);
+  // a diagnostic streaming CDR pages stops too, and the next one runs normally
+  await simPost("fault", { kind: "slow", count: 1, delay_ms: 20000, path: "/api/cp/cdr" });
+  const ac2 = new AbortController();
+  setTimeout(() => ac2.abort(), 300);
+  await assert.rejects(client.callTool({ name: "getCallReport", arguments: {} }, undefined, { signal: ac2.signal }));
+  await fetch(`${base}/_sim/fault`, { method: "DELETE" });
+  const rep = await client.callTool({ name: "getCallReport", arguments: {} }, undefined, { timeout: 60000 });
+  assert.equal(rep.structuredContent.summary.attempts, truth.cdr.total);
 });
 
 test("missing API_USERNAME: said at start and on each call; no secret in results or logs", async () => {
