@@ -11,7 +11,8 @@
 #include "util/buf.h"
 
 #define MAX_COLS 8
-#define COL_W 28
+#define MIN_COL_W 28
+#define MAX_COL_W 64
 #define LEFT_W 32
 #define OUT_MAX (8u << 20)
 
@@ -73,7 +74,7 @@ static void fmt_time(int64_t us, char *b, size_t n)
 }
 
 static void put_row(sb_buf *b, const char *left, size_t from, size_t to, size_t ncols,
-                    const char *label)
+                    size_t COL_W, const char *label)
 {
     size_t width = ncols * COL_W;
     char *row = malloc(width + 1);
@@ -113,6 +114,13 @@ char *sip_ladder_text(const sip_report *r, const size_t *idx, size_t n, bool wit
     merged g;
     if (merge(r, idx, n, &g) < 0)
         return NULL;
+    /* columns wide enough for the longest label between neighbours */
+    size_t COL_W = MIN_COL_W;
+    for (size_t i = 0; i < g.n; i++) {
+        size_t l = (g.m[i]->label ? strlen(g.m[i]->label) : 1) + 24;
+        if (l > COL_W)
+            COL_W = l < MAX_COL_W ? l : MAX_COL_W;
+    }
     sb_buf b;
     sb_buf_init(&b, OUT_MAX);
     for (size_t i = 0; i < n; i++)
@@ -123,16 +131,16 @@ char *sip_ladder_text(const sip_report *r, const size_t *idx, size_t n, bool wit
     for (size_t c = 0; c < g.ncols; c++) {
         char a[SIP_ADDR_STRLEN];
         sip_addr_format(&g.cols[c], a, sizeof a);
-        int len = (int)strlen(a), pad = COL_W / 2 - len / 2;
+        int len = (int)strlen(a), pad = (int)COL_W / 2 - len / 2;
         if (pad < 0)
             pad = 0;
-        sb_buf_printf(&b, "%*s%-*s", pad, "", COL_W - pad, a);
+        sb_buf_printf(&b, "%*s%-*s", pad, "", (int)COL_W - pad, a);
     }
     sb_buf_putc(&b, '\n');
     int64_t prev = g.n ? g.m[0]->time_us : 0;
     for (size_t i = 0; i < g.n; i++) {
         const sip_msg_rec *m = g.m[i];
-        char t[32], left[48], label[COL_W * MAX_COLS];
+        char t[32], left[48], label[MAX_COL_W * MAX_COLS];
         fmt_time(m->time_us, t, sizeof t);
         snprintf(left, sizeof left, "%s +%.6f", t, (double)(m->time_us - prev) / 1e6);
         prev = m->time_us;
@@ -140,7 +148,7 @@ char *sip_ladder_text(const sip_report *r, const size_t *idx, size_t n, bool wit
                  m->sdp_brief ? " (SDP)" : "", m->retransmission ? " [retrans]" : "",
                  (unsigned long long)m->frame);
         size_t from = col_of(&g, &m->src), to = col_of(&g, &m->dst);
-        put_row(&b, left, from, to, g.ncols, label);
+        put_row(&b, left, from, to, g.ncols, COL_W, label);
         if (with_sdp && m->sdp_brief)
             sb_buf_printf(&b, "%-32s  %s\n", "", m->sdp_brief);
     }
