@@ -356,6 +356,20 @@ static void addr_of(const json_t *m, const char *ipk, const char *portk, sip_add
     }
 }
 
+/* Ladders of very long traces are cut (at a line end) so one answer stays readable. */
+#define CX_LADDER_MAX (96 * 1024)
+
+static bool cap_text(char *s)
+{
+    if (!s || strlen(s) <= CX_LADDER_MAX)
+        return false;
+    char *cut = s + CX_LADDER_MAX - 128; /* room for the note: the string is longer than the cap */
+    while (cut > s && *cut != '\n')
+        cut--;
+    strcpy(cut, "\n... (ladder cut: see raw_messages and engine.calls)\n");
+    return true;
+}
+
 /* The message records → SIP engine → {calls, verdict, ladder{text, mermaid}}. */
 static json_t *analyze_engine(const json_t *msgs, const char *callid, char **verdict_out)
 {
@@ -400,7 +414,8 @@ static json_t *analyze_engine(const json_t *msgs, const char *callid, char **ver
         char *text = sip_ladder_text(r, idx, ni, true);
         char *mmd = sip_ladder_mermaid(r, idx, ni);
         json_object_set_new(out, "verdict", verdict ? json_string(verdict) : json_null());
-        json_object_set_new(out, "ladder", json_pack("{s:s?,s:s?}", "text", text, "mermaid", mmd));
+        bool cut = cap_text(text) | cap_text(mmd);
+        json_object_set_new(out, "ladder", json_pack("{s:s?,s:s?,s:b}", "text", text, "mermaid", mmd, "truncated", cut));
         if (verdict_out)
             *verdict_out = verdict;
         else

@@ -72,7 +72,8 @@ static void handler(void *ud, const sb_http_request *req, sb_http_response *resp
             for (int i = 0; i < 3000; i++)
                 sb_buf_printf(b, "%s{\"id\":%d,\"method\":\"%s\",\"source_ip\":\"10.0.0.%d\",\"source_port\":%d,"
                                  "\"destination_ip\":\"::1\",\"destination_port\":70000,\"micro_ts\":%d,"
-                                 "\"msg\":\"INVITE sip:x SIP/2.0\\r\\nVia: SIP/2.0/UDP\\r\\nCSeq: 99999999999999999999 "
+                                 "\"msg\":\"INVITE sip:x@h SIP/2.0\\r\\nVia: SIP/2.0/UDP\\r\\nCall-ID: many\\r\\n"
+                                 "From: <sip:a@b>;tag=1\\r\\nTo: <sip:c@d>\\r\\nCSeq: 99999999999999999999 "
                                  "INVITE\\r\\nX-CX-NAT: TRUE\\r\\nContact: <sip:@>\\r\\n\\r\\nc=IN IP4 192.168.%d\\r\\n"
                                  "a=rtpmap:\\r\\na=rtpmap:0 \"}",
                               i ? "," : "", i, i % 3 ? "INVITE" : "407", i % 256, i * 1000, i * 7, i);
@@ -194,10 +195,30 @@ static void test_every_tool_survives(void **state)
         survive(calls[i][0], calls[i][1]);
 }
 
+/* A 3000-message trace: raw messages capped at 200, the ladder cut to a readable size. */
+static void test_long_trace_is_bounded(void **state)
+{
+    (void)state;
+    json_t *r = cxh_call(g_srv, "getSipTrace", "{\"callid\":\"many\"}");
+    assert_false(cxh_is_error(r));
+    assert_int_equal(cxh_int(r, "structuredContent/raw_message_count"), 3000);
+    assert_int_equal(json_array_size(cxh_at(r, "structuredContent/raw_messages")), 200);
+    if (!json_is_true(cxh_at(r, "structuredContent/ladder/truncated"))) {
+        char *d = json_dumps(cxh_at(r, "structuredContent/engine"), 0);
+        print_error("ladder %zu bytes, engine: %.300s\n", strlen(cxh_str(r, "structuredContent/ladder/text")), d ? d : "");
+        free(d);
+    }
+    assert_true(json_is_true(cxh_at(r, "structuredContent/ladder/truncated")));
+    assert_true(strlen(cxh_str(r, "structuredContent/ladder/text")) <= 96 * 1024);
+    assert_true(strlen(cxh_str(r, "structuredContent/ladder/mermaid")) <= 96 * 1024);
+    json_decref(r);
+}
+
 int main(void)
 {
     cn_http_global_init();
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_tool_survives)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_tool_survives),
+                                       cmocka_unit_test(test_long_trace_is_bounded)};
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     cn_http_global_cleanup();
     return rc;
