@@ -203,132 +203,175 @@ static void codecs_of(const char *msg, json_t *codecs)
     }
 }
 
+/* What the app's analysis accumulates over the messages of a trace. */
+typedef struct trace_acc {
+    trace_state st;
+    json_t *flow, *protos, *parts, *codecs, *final;
+    bool connected, terminated, auth, nat;
+    double pdd, setup;
+    const char *anyedge;
+    size_t anyedge_n;
+} trace_acc;
+
+static void add_unique(json_t *arr, const char *s)
+{
+    if (!*s)
+        return;
+    for (size_t j = 0; j < json_array_size(arr); j++)
+        if (!strcmp(json_string_value(json_array_get(arr, j)), s))
+            return;
+    json_array_append_new(arr, json_string(s));
+}
+
+static void flow_entry(trace_acc *a, const json_t *m, const char *from, const char *to)
+{
+    const char *method = jstr(m, "method"), *reason = jstr(m, "reply_reason");
+    char label[96];
+    snprintf(label, sizeof label, "%s%s%s", method, *reason ? " " : "", reason);
+    if (json_array_size(a->flow) < CX_MAX_RAW_MESSAGES)
+        json_array_append_new(a->flow, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f}", "time", jstr(m, "date"), "label",
+                                                 label, "from", from, "to", to, "from_user", jstr(m, "from_user"),
+                                                 "to_user", jstr(m, "to_user"), "protocol", jstr(m, "protocol"),
+                                                 "delta_ms", round(cx_num(json_object_get(m, "delta"), 0) / 100.0) / 10.0));
+    add_unique(a->parts, from);
+    add_unique(a->parts, to);
+    add_unique(a->protos, jstr(m, "protocol"));
+}
+
+/* A retransmission repeats the same transaction: same hop, same CSeq, same Via branch. So the
+ * re-INVITE with credentials after a 401/407 (new CSeq, new branch) is not one. */
+static void count_invite(trace_acc *a, const char *msg, const char *from, const char *to, long cseq)
+{
+    const char *bv = "";
+    size_t bn = 0;
+    header_value(msg, "Via", 'v', &bv, &bn);
+    char key[512];
+    snprintf(key, sizeof key, "INVITE|%s|%s|%ld|%.*s", from, to, cseq, (int)(bn > 300 ? 300 : bn), bv);
+    json_object_set_new(a->st.retrans, key, json_integer(json_integer_value(json_object_get(a->st.retrans, key)) + 1));
+}
+
+static void set_final(trace_acc *a, int code, const char *reason)
+{
+    json_decref(a->final);
+    a->final = json_pack("{s:i,s:s}", "code", code, "reason", reason);
+}
+
+/* Outcome of one message: PDD (first 18x after the INVITE), connected (a 200 to the INVITE
+ * only), auth, the final response (a challenge only while nothing better is known). */
+static void outcome_step(trace_acc *a, const json_t *m, const char *from, const char *to)
+{
+    const char *method = jstr(m, "method"), *reason = jstr(m, "reply_reason");
+    const char *msg = json_string_value(json_object_get(m, "msg"));
+    double t = msg_ms(m);
+    char cm[24];
+    long cseq = cseq_of(msg, cm, sizeof cm);
+    int code = (int)strtol(method, NULL, 10);
+    if (!strcmp(method, "INVITE")) {
+        if (!a->st.have_invite) {
+            a->st.have_invite = true;
+            a->st.invite_ms = t;
+        }
+        count_invite(a, msg, from, to, cseq);
+    }
+    bool to_invite = !*cm || !strcasecmp(cm, "INVITE");
+    bool challenge = code == 401 || code == 407;
+    a->auth |= challenge;
+    if ((code == 180 || code == 183) && a->pdd < 0 && a->st.have_invite)
+        a->pdd = t - a->st.invite_ms;
+    if (code == 200 && a->st.have_invite && to_invite && !a->connected && !a->terminated) {
+        a->connected = true;
+        a->setup = t - a->st.invite_ms;
+    }
+    if (!strcmp(method, "BYE"))
+        a->terminated = true;
+    if (code >= 300 && to_invite && !challenge)
+        set_final(a, code, reason);
+    else if (challenge && json_is_null(a->final) && !a->connected)
+        set_final(a, code, reason);
+}
+
+static void inspect_raw(trace_acc *a, const json_t *m)
+{
+    const char *msg = json_string_value(json_object_get(m, "msg"));
+    nat_checks(m, &a->st, &a->nat);
+    const char *v;
+    size_t vn;
+    if (!a->anyedge && header_value(msg, "X-AnyEdge-Host", 0, &v, &vn)) {
+        a->anyedge = v;
+        a->anyedge_n = vn;
+    }
+    codecs_of(msg, a->codecs);
+}
+
+/* The issues of §3.1 in the app's order; *retrans gets the retransmission count. */
+static json_t *trace_issues(const trace_acc *a, unsigned *retrans)
+{
+    json_t *issues = json_array();
+    char buf[256];
+    if (a->pdd > 5000) {
+        snprintf(buf, sizeof buf, "High Post-Dial Delay: %.0fms (>5s)", a->pdd);
+        json_array_append_new(issues, json_string(buf));
+    }
+    if (!a->connected && !json_is_null(a->final)) {
+        snprintf(buf, sizeof buf, "Call failed: %lld %s", (long long)json_integer_value(json_object_get(a->final, "code")),
+                 jstr(a->final, "reason"));
+        json_array_append_new(issues, json_string(buf));
+    }
+    const char *k;
+    json_t *v;
+    *retrans = 0;
+    json_object_foreach(a->st.retrans, k, v) if (json_integer_value(v) > 1) {
+        *retrans += (unsigned)json_integer_value(v) - 1;
+        snprintf(buf, sizeof buf, "INVITE retransmission detected (%lld copies) — possible network issue",
+                 (long long)json_integer_value(v));
+        json_array_append_new(issues, json_string(buf));
+    }
+    if (a->nat)
+        json_array_append_new(issues, json_string("NAT detected — verify media path and Far-End NAT Traversal configuration"));
+    return issues;
+}
+
 static json_t *analyze_app(const json_t *msgs)
 {
     size_t n = json_array_size(msgs);
     if (!n)
         return json_pack("{s:s,s:i}", "error", "No trace data available", "message_count", 0);
-    trace_state st = {.retrans = json_object(), .nat_rules = json_object()};
-    json_t *flow = json_array(), *protos = json_array(), *parts = json_array(), *codecs = json_array();
-    json_t *issues = json_array(), *final = json_null();
-    bool connected = false, terminated = false, auth = false, nat = false;
-    double pdd = -1, setup = -1;
-    const char *anyedge = NULL;
-    size_t anyedge_n = 0;
+    trace_acc a = {.st = {.retrans = json_object(), .nat_rules = json_object()}, .flow = json_array(),
+                   .protos = json_array(), .parts = json_array(), .codecs = json_array(), .final = json_null(),
+                   .pdd = -1, .setup = -1};
     for (size_t i = 0; i < n; i++) {
         const json_t *m = json_array_get(msgs, i);
-        const char *method = jstr(m, "method"), *reason = jstr(m, "reply_reason");
-        const char *msg = json_string_value(json_object_get(m, "msg"));
-        double t = msg_ms(m);
-        char from[80], to[80], label[96];
+        char from[80], to[80];
         snprintf(from, sizeof from, "%s:%lld", jstr(m, "source_ip"), (long long)cx_num(json_object_get(m, "source_port"), 0));
-        snprintf(to, sizeof to, "%s:%lld", jstr(m, "destination_ip"), (long long)cx_num(json_object_get(m, "destination_port"), 0));
-        snprintf(label, sizeof label, "%s%s%s", method, *reason ? " " : "", reason);
-        if (json_array_size(flow) < CX_MAX_RAW_MESSAGES)
-            json_array_append_new(flow, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f}", "time", jstr(m, "date"),
-                                                  "label", label, "from", from, "to", to, "from_user",
-                                                  jstr(m, "from_user"), "to_user", jstr(m, "to_user"),
-                                                  "protocol", jstr(m, "protocol"), "delta_ms",
-                                                  round(cx_num(json_object_get(m, "delta"), 0) / 100.0) / 10.0));
-        const char *pr[2] = {from, to};
-        for (int k = 0; k < 2; k++) {
-            bool seen = false;
-            for (size_t j = 0; j < json_array_size(parts); j++)
-                seen |= !strcmp(json_string_value(json_array_get(parts, j)), pr[k]);
-            if (!seen)
-                json_array_append_new(parts, json_string(pr[k]));
-        }
-        const char *proto = jstr(m, "protocol");
-        bool pseen = !*proto;
-        for (size_t j = 0; j < json_array_size(protos); j++)
-            pseen |= !strcmp(json_string_value(json_array_get(protos, j)), proto);
-        if (!pseen)
-            json_array_append_new(protos, json_string(proto));
-        char cm[24];
-        long cseq = cseq_of(msg, cm, sizeof cm);
-        int code = (int)strtol(method, NULL, 10);
-        if (!strcmp(method, "INVITE")) {
-            if (!st.have_invite) {
-                st.have_invite = true;
-                st.invite_ms = t;
-            }
-            /* a retransmission repeats the same transaction: same hop, same CSeq, same branch */
-            const char *bv = "";
-            size_t bn = 0;
-            header_value(msg, "Via", 'v', &bv, &bn);
-            char key[512];
-            snprintf(key, sizeof key, "INVITE|%s|%s|%ld|%.*s", from, to, cseq, (int)(bn > 300 ? 300 : bn), bv);
-            json_object_set_new(st.retrans, key, json_integer(json_integer_value(json_object_get(st.retrans, key)) + 1));
-        }
-        bool to_invite = !*cm || !strcasecmp(cm, "INVITE");
-        if (code == 401 || code == 407)
-            auth = true;
-        if ((code == 180 || code == 183) && pdd < 0 && st.have_invite)
-            pdd = t - st.invite_ms;
-        if (code == 200 && st.have_invite && to_invite && !connected && !terminated) {
-            connected = true;
-            setup = t - st.invite_ms;
-        }
-        if (!strcmp(method, "BYE"))
-            terminated = true;
-        if (code >= 300 && to_invite && code != 401 && code != 407) {
-            json_decref(final);
-            final = json_pack("{s:i,s:s}", "code", code, "reason", reason);
-        } else if ((code == 401 || code == 407) && json_is_null(final) && !connected) {
-            json_decref(final);
-            final = json_pack("{s:i,s:s}", "code", code, "reason", reason);
-        }
-        nat_checks(m, &st, &nat);
-        const char *v;
-        size_t vn;
-        if (!anyedge && header_value(msg, "X-AnyEdge-Host", 0, &v, &vn)) {
-            anyedge = v;
-            anyedge_n = vn;
-        }
-        codecs_of(msg, codecs);
+        snprintf(to, sizeof to, "%s:%lld", jstr(m, "destination_ip"),
+                 (long long)cx_num(json_object_get(m, "destination_port"), 0));
+        flow_entry(&a, m, from, to);
+        outcome_step(&a, m, from, to);
+        inspect_raw(&a, m);
     }
-    /* an auth challenge that was answered by a successful re-INVITE is not the outcome */
-    if (connected) {
-        json_decref(final);
-        final = json_null();
+    if (a.connected) { /* an auth challenge answered by a successful re-INVITE is not the outcome */
+        json_decref(a.final);
+        a.final = json_null();
     }
-    char buf[256];
-    if (pdd > 5000) {
-        snprintf(buf, sizeof buf, "High Post-Dial Delay: %.0fms (>5s)", pdd);
-        json_array_append_new(issues, json_string(buf));
-    }
-    if (!connected && !json_is_null(final)) {
-        snprintf(buf, sizeof buf, "Call failed: %lld %s", (long long)json_integer_value(json_object_get(final, "code")),
-                 jstr(final, "reason"));
-        json_array_append_new(issues, json_string(buf));
-    }
+    unsigned retrans;
+    json_t *issues = trace_issues(&a, &retrans);
+    json_t *rules = json_array();
     const char *k;
     json_t *v;
-    unsigned retrans_total = 0;
-    json_object_foreach(st.retrans, k, v) if (json_integer_value(v) > 1) {
-        retrans_total += (unsigned)json_integer_value(v) - 1;
-        snprintf(buf, sizeof buf, "INVITE retransmission detected (%lld copies) — possible network issue",
-                 (long long)json_integer_value(v));
-        json_array_append_new(issues, json_string(buf));
-    }
-    if (nat)
-        json_array_append_new(issues, json_string("NAT detected — verify media path and Far-End NAT Traversal configuration"));
-    json_t *rules = json_array();
-    json_object_foreach(st.nat_rules, k, v) json_array_append_new(rules, json_string(k));
+    json_object_foreach(a.st.nat_rules, k, v) json_array_append_new(rules, json_string(k));
     const json_t *m0 = json_array_get(msgs, 0), *mn = json_array_get(msgs, n - 1);
     json_t *out = json_pack(
         "{s:I,s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:b,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o}",
         "message_count", (json_int_t)n, "call_id", jstr(m0, "callid"), "from_user", jstr(m0, "from_user"),
         "to_user", jstr(m0, "to_user"), "start_time", jstr(m0, "date"), "end_time", jstr(mn, "date"),
-        "duration_ms", msg_ms(mn) - msg_ms(m0), "call_connected", connected, "call_terminated", terminated,
-        "final_response", final, "pdd_ms", pdd >= 0 ? json_real(pdd) : json_null(), "setup_time_ms",
-        setup >= 0 ? json_real(setup) : json_null(), "auth_required", auth, "nat_detected", nat,
-        "nat_rules", rules, "anyedge_host",
-        anyedge ? json_stringn(anyedge, anyedge_n) : json_null(), "retransmissions",
-        (json_int_t)retrans_total, "protocols_used", protos, "participants", parts, "codecs", codecs,
-        "call_flow", flow, "issues", issues);
-    json_decref(st.retrans);
-    json_decref(st.nat_rules);
+        "duration_ms", msg_ms(mn) - msg_ms(m0), "call_connected", a.connected, "call_terminated", a.terminated,
+        "final_response", a.final, "pdd_ms", a.pdd >= 0 ? json_real(a.pdd) : json_null(), "setup_time_ms",
+        a.setup >= 0 ? json_real(a.setup) : json_null(), "auth_required", a.auth, "nat_detected", a.nat, "nat_rules",
+        rules, "anyedge_host", a.anyedge ? json_stringn(a.anyedge, a.anyedge_n) : json_null(), "retransmissions",
+        (json_int_t)retrans, "protocols_used", a.protos, "participants", a.parts, "codecs", a.codecs, "call_flow",
+        a.flow, "issues", issues);
+    json_decref(a.st.retrans);
+    json_decref(a.st.nat_rules);
     return out;
 }
 
@@ -349,8 +392,7 @@ static void addr_of(const json_t *m, const char *ipk, const char *portk, sip_add
 {
     char b[96];
     snprintf(b, sizeof b, "%s", jstr(m, ipk));
-    if (sip_addr_parse(b, strlen(b), a) == 0)
-        {
+    if (sip_addr_parse(b, strlen(b), a) == 0) {
         double port = cx_num(json_object_get(m, portk), 0);
         a->port = (uint16_t)(port >= 0 && port <= 65535 ? port : 0);
     }
