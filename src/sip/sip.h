@@ -140,12 +140,12 @@ typedef struct sip_evidence {
     int64_t time_us;
 } sip_evidence;
 
-#define SIP_MAX_EVIDENCE 16
+#define SIP_MAX_EVIDENCE 16 /* evidence entries per finding at most */
 typedef struct sip_finding {
     const char *code;     /* stable id, e.g. "nat.private_contact", "auth.loop" (static) */
     sip_severity severity;
     char *text;           /* one sentence a person can act on */
-    sip_evidence ev[SIP_MAX_EVIDENCE];
+    sip_evidence *ev;     /* n_ev entries (owned) */
     unsigned n_ev;
 } sip_finding;
 

@@ -34,7 +34,12 @@ int sip_call_add_finding(sip_call *c, const char *code, sip_severity sev, const 
         return -1;
     if (n_ev > SIP_MAX_EVIDENCE)
         n_ev = SIP_MAX_EVIDENCE;
-    memcpy(f->ev, ev, n_ev * sizeof *ev);
+    if (n_ev && !(f->ev = malloc(n_ev * sizeof *ev))) {
+        free(f->text);
+        return -1;
+    }
+    if (n_ev)
+        memcpy(f->ev, ev, n_ev * sizeof *ev);
     f->n_ev = n_ev;
     c->n_findings++;
     return 0;
@@ -54,8 +59,10 @@ void sip_call_free_fields(sip_call *c)
     free(c->reason_text);
     free(c->warning_text);
     free(c->codec);
-    for (size_t i = 0; i < c->n_findings; i++)
+    for (size_t i = 0; i < c->n_findings; i++) {
         free(c->findings[i].text);
+        free(c->findings[i].ev);
+    }
     free(c->findings);
     free(c->rtp);
     for (size_t i = 0; i < c->n_msgs_kept; i++) {

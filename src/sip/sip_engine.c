@@ -34,7 +34,68 @@ struct sip_engine {
     size_t media_cap, media_n;
     bool any_rtp;
     sip_kpi_acc *acc;
+    /* Released calls whose summary was not kept (beyond max_calls): their Call-ID hashes for
+     * GONE_KEEP_US of capture time, so their stragglers (late retransmissions, within Timer J
+     * = 32 s) are not taken for new calls. Open addressing; expired entries are dropped when
+     * the table is rebuilt, so its size follows the call rate, not the capture length. */
+    struct gone {
+        uint64_t key;
+        int64_t t;
+        uint32_t max_cseq;
+    } *gone;
+    size_t gone_cap, gone_n;
 };
+
+#define GONE_KEEP_US 64000000LL
+
+static void gone_insert(struct gone *tab, size_t cap, const struct gone *g)
+{
+    size_t s = (size_t)g->key & (cap - 1);
+    while (tab[s].key)
+        s = (s + 1) & (cap - 1);
+    tab[s] = *g;
+}
+
+static void gone_put(sip_engine *e, uint64_t key, uint32_t max_cseq)
+{
+    if (!key)
+        key = 1;
+    if ((e->gone_n + 1) * 2 > e->gone_cap) {
+        size_t live = 0;
+        for (size_t i = 0; i < e->gone_cap; i++)
+            live += e->gone[i].key && e->last_t - e->gone[i].t < GONE_KEEP_US;
+        size_t cap = 4096;
+        while (cap < (live + 1) * 4)
+            cap *= 2;
+        struct gone *t = calloc(cap, sizeof *t);
+        if (!t)
+            return;
+        for (size_t i = 0; i < e->gone_cap; i++)
+            if (e->gone[i].key && e->last_t - e->gone[i].t < GONE_KEEP_US)
+                gone_insert(t, cap, &e->gone[i]);
+        free(e->gone);
+        e->gone = t;
+        e->gone_cap = cap;
+        e->gone_n = live;
+    }
+    gone_insert(e->gone, e->gone_cap, &(struct gone){key, e->last_t, max_cseq});
+    e->gone_n++;
+}
+
+static const struct gone *gone_get(const sip_engine *e, uint64_t key)
+{
+    if (!e->gone_cap)
+        return NULL;
+    if (!key)
+        key = 1;
+    size_t s = (size_t)key & (e->gone_cap - 1);
+    for (size_t k = 0; k < e->gone_cap && e->gone[s].key; k++) {
+        if (e->gone[s].key == key)
+            return &e->gone[s];
+        s = (s + 1) & (e->gone_cap - 1);
+    }
+    return NULL;
+}
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
@@ -318,6 +379,7 @@ static void dlg_release(sip_engine *e, sip_dlg *d)
     sip_report *rep = e->rep;
     if (rep->n_calls >= e->o.max_calls) {
         rep->n_calls_dropped++;
+        gone_put(e, d->key, d->max_cseq);
         sip_call_free_fields(&d->c);
     } else {
         if (rep->n_calls == e->calls_cap) {
@@ -626,6 +688,12 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *ms
             }
             return 0;
         }
+        const struct gone *g = gone_get(e, key);
+        if (g) { /* a straggler of a call counted but not kept */
+            if (m->cseq <= g->max_cseq)
+                e->rep->n_retransmissions++;
+            return 0;
+        }
         d = dlg_new(e, key, m, &rec);
         if (!d)
             return -1;
@@ -745,6 +813,7 @@ void sip_engine_free(sip_engine *e)
     free(e->idx);
     free(e->media);
     free(e->acc);
+    free(e->gone);
     sip_report_free(e->rep);
     free(e);
 }
@@ -769,6 +838,7 @@ sip_report *sip_engine_finish(sip_engine *e)
     free(e->idx);
     free(e->media);
     free(e->acc);
+    free(e->gone);
     free(e);
     return r;
 }
