@@ -264,13 +264,24 @@ static void h_search_customers(mcp_call *call, const json_t *args)
     char text[2048];
     size_t o = (size_t)snprintf(text, sizeof text, "%s", jstr(out, "message"));
     json_t *list = json_object_get(out, "customers");
+    if (!list)
+        list = json_object_get(out, "matches");
     for (size_t i = 0; i < json_array_size(list) && i < 20 && o < sizeof text; i++) {
-        json_t *cu = json_array_get(list, i);
+        json_t *cu = json_array_get(list, i), *su = json_object_get(cu, "switchUser");
         if (json_object_get(cu, "customer"))
             cu = json_object_get(cu, "customer");
         char id[32];
         id_text(json_object_get(cu, "id"), id, sizeof id);
-        o += (size_t)snprintf(text + o, sizeof text - o, "\n- %s %s", id, jstr(cu, "name"));
+        o += (size_t)snprintf(text + o, sizeof text - o, "\n- %s %s%s%s", id, jstr(cu, "name"),
+                              su ? " (SIP user " : "", su ? jstr(su, "username") : "");
+        if (su && o < sizeof text)
+            o += (size_t)snprintf(text + o, sizeof text - o, ")");
+    }
+    json_t *su1 = json_object_get(out, "switchUser"), *cu1 = json_object_get(out, "customer");
+    if (su1 && json_is_object(cu1) && o < sizeof text) {
+        char id[32];
+        id_text(json_object_get(cu1, "id"), id, sizeof id);
+        snprintf(text + o, sizeof text - o, "\n- %s: customer %s %s", jstr(su1, "username"), id, jstr(cu1, "name"));
     }
     cx_reply(call, out, "%s", text);
 }
