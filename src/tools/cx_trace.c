@@ -456,7 +456,8 @@ static json_t *analyze_engine(const json_t *msgs, const char *callid, char **ver
         char *text = sip_ladder_text(r, idx, ni, true);
         char *mmd = sip_ladder_mermaid(r, idx, ni);
         json_object_set_new(out, "verdict", verdict ? json_string(verdict) : json_null());
-        bool cut = cap_text(text) | cap_text(mmd);
+        bool cut_text = cap_text(text), cut_mmd = cap_text(mmd); /* both, always */
+        bool cut = cut_text || cut_mmd;
         json_object_set_new(out, "ladder", json_pack("{s:s?,s:s?,s:b}", "text", text, "mermaid", mmd, "truncated", cut));
         if (verdict_out)
             *verdict_out = verdict;
