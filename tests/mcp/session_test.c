@@ -368,6 +368,64 @@ static void test_elicitation(void **state)
     teardown_fx(f);
 }
 
+/* The number of messages with this method so far. */
+static size_t count_method(capture *c, const char *method)
+{
+    size_t n = 0, k;
+    json_t *m;
+    pthread_mutex_lock(&c->lock);
+    json_array_foreach(c->msgs, k, m) {
+        const char *x = json_string_value(json_object_get(m, "method"));
+        n += x && !strcmp(x, method);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+static void test_elicitation_timeout_and_cancel(void **state)
+{
+    fixture *f = setup_fx(false, 0); /* elicit_timeout_ms = 3000 */
+    init(f, "2025-11-25", "{\"elicitation\":{}}");
+    /* nobody answers: FAILED after the bound */
+    feed(f, "{\"jsonrpc\":\"2.0\",\"id\":\"t\",\"method\":\"tools/call\",\"params\":{\"name\":\"ask\"}}");
+    json_t *m = find(&f->c, "\"t\"");
+    for (int i = 0; i < 50 && !m; i++)
+        m = find(&f->c, "\"t\"");
+    assert_non_null(m);
+    const char *text = json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(m, "result"), "content"), 0), "text"));
+    assert_string_equal(text, "outcome 4 none");
+    json_decref(m);
+    /* cancelled while waiting: the wait ends at once, no response */
+    feed(f, "{\"jsonrpc\":\"2.0\",\"id\":\"c\",\"method\":\"tools/call\",\"params\":{\"name\":\"ask\"}}");
+    for (int i = 0; i < 100 && count_method(&f->c, "elicitation/create") < 2; i++)
+        sleep_ms(10);
+    feed(f, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"c\"}}");
+    assert_true(mcp_session_wait_idle(f->s, 1000));
+    assert_int_equal(f->c.finals_null, 1);
+    /* a late answer to the abandoned request is ignored */
+    assert_int_equal(feed(f, "{\"jsonrpc\":\"2.0\",\"id\":\"sb-2\",\"result\":{\"action\":\"accept\"}}"), MCP_IN_ACCEPTED);
+    teardown_fx(f);
+}
+
+static void test_notifications(void **state)
+{
+    fixture *f = setup_fx(false, 0);
+    init(f, "2025-11-25", "{}");
+    /* a tool added at run time: list_changed to initialized sessions */
+    mcp_tool_builder *t = mcp_tool_new(mcp_server_registry(f->srv), "late", "added later", quick, NULL);
+    assert_int_equal(mcp_tool_commit(t), 0);
+    assert_int_equal(count_method(&f->c, "notifications/tools/list_changed"), 1);
+    /* resources/updated only for subscribed URIs */
+    feed(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"x://a\"}}");
+    mcp_server_notify_resource_updated(f->srv, "x://a");
+    mcp_server_notify_resource_updated(f->srv, "x://b");
+    assert_int_equal(count_method(&f->c, "notifications/resources/updated"), 1);
+    feed(f, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"x://a\"}}");
+    mcp_server_notify_resource_updated(f->srv, "x://a");
+    assert_int_equal(count_method(&f->c, "notifications/resources/updated"), 1);
+    teardown_fx(f);
+}
+
 static void test_scopes_and_writes(void **state)
 {
     fixture *f = setup_fx(true, 0);
@@ -420,6 +478,8 @@ int main(void)
         cmocka_unit_test(test_per_session_cap),
         cmocka_unit_test(test_inline_is_synchronous),
         cmocka_unit_test(test_elicitation),
+        cmocka_unit_test(test_elicitation_timeout_and_cancel),
+        cmocka_unit_test(test_notifications),
         cmocka_unit_test(test_scopes_and_writes),
         cmocka_unit_test(test_stateless_and_close),
     };
