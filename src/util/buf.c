@@ -98,6 +98,7 @@ char *sb_buf_steal(sb_buf *b, size_t *len)
 {
     if (reserve(b, 0) < 0)
         return NULL;
+    b->data[b->len] = '\0';
     char *p = b->data;
     if (len)
         *len = b->len;

@@ -42,6 +42,18 @@ static void buf_empty_and_huge(void **state)
     sb_buf_free(&b);
 }
 
+static void steal_of_untouched_buffer_is_a_string(void **state)
+{
+    sb_buf b;
+    sb_buf_init(&b, 16);
+    size_t n = 99;
+    char *s = sb_buf_steal(&b, &n);
+    assert_non_null(s);
+    assert_int_equal(n, 0);
+    assert_string_equal(s, "");
+    free(s);
+}
+
 static void redaction_masks_secrets(void **state)
 {
     sb_log_add_secret("s3cr3t-value");
@@ -72,6 +84,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_respects_cap),
         cmocka_unit_test(buf_empty_and_huge),
+        cmocka_unit_test(steal_of_untouched_buffer_is_a_string),
         cmocka_unit_test(redaction_masks_secrets),
         cmocka_unit_test(level_names_parse),
     };
