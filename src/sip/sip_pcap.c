@@ -19,8 +19,9 @@ typedef struct frag {
     uint8_t src[16], dst[16];
     uint32_t id;
     int64_t first_t;
-    uint8_t *buf;           /* max_datagram bytes */
-    uint8_t *have;          /* bitmap of 8-byte blocks */
+    uint8_t *buf;           /* grows with the highest fragment end, up to max_datagram */
+    size_t cap;
+    uint8_t *have;          /* bitmap of 8-byte blocks (max_datagram / 8 bits) */
     size_t total;           /* 0 until the last fragment arrived */
     size_t hdr_len;         /* IPv4: the first fragment's header, kept to rebuild */
 } frag;
@@ -106,9 +107,8 @@ static uint8_t *frag_add(sip_reader *rd, uint8_t family, const uint8_t *src, con
         f = calloc(1, sizeof *f);
         if (!f)
             return NULL;
-        f->buf = malloc(maxd);
         f->have = calloc((maxd + 63) / 64, 1);
-        if (!f->buf || !f->have) {
+        if (!f->have) {
             frag_free(f);
             return NULL;
         }
@@ -121,6 +121,18 @@ static uint8_t *frag_add(sip_reader *rd, uint8_t family, const uint8_t *src, con
         f->next = rd->frags->head;
         rd->frags->head = f;
         rd->frags->n++;
+    }
+    if (off + n > f->cap) { /* a SIP datagram is a few kB: grow, never preallocate 64 kB */
+        size_t nc = f->cap ? f->cap : 2048;
+        while (nc < off + n)
+            nc *= 2;
+        if (nc > maxd)
+            nc = maxd;
+        uint8_t *nb = realloc(f->buf, nc);
+        if (!nb)
+            return NULL;
+        f->buf = nb;
+        f->cap = nc;
     }
     memcpy(f->buf + off, p, n);
     for (size_t b = off / 8; b < (off + n + 7) / 8; b++)

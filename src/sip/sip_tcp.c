@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define MAX_OOO_SEGS 64
+#define HELD_MAX (64u << 20) /* bytes buffered over all streams (buffers + held segments) */
 #define IDLE_US 300000000LL
 
 typedef struct seg {
@@ -33,6 +34,7 @@ typedef struct tcp_stream {
 struct tcp_table {
     tcp_stream **b;
     size_t nb, n;
+    size_t held; /* sum of buffer capacities and held segment bytes */
 };
 
 static size_t slot(const struct tcp_table *t, const sip_addr *s, const sip_addr *d)
@@ -53,6 +55,7 @@ static void stream_free(tcp_stream *s)
 
 static void stream_remove(struct tcp_table *t, tcp_stream *s)
 {
+    t->held -= s->cap + s->ooo_bytes;
     tcp_stream **pp = &t->b[slot(t, &s->src, &s->dst)];
     while (*pp && *pp != s)
         pp = &(*pp)->next;
@@ -124,9 +127,15 @@ static bool append(sip_reader *rd, tcp_stream *s, const uint8_t *p, size_t n)
             nc *= 2;
         if (nc > rd->o.max_tcp_stream_bytes)
             nc = rd->o.max_tcp_stream_bytes;
+        if (rd->tcp->held + (nc - s->cap) > HELD_MAX) { /* over the global budget: a gap */
+            rd->st->tcp_gaps++;
+            s->len = 0;
+            return false;
+        }
         char *b = realloc(s->buf, nc);
         if (!b)
             return false;
+        rd->tcp->held += nc - s->cap;
         s->buf = b;
         s->cap = nc;
     }
@@ -198,6 +207,7 @@ static void drain_ooo(sip_reader *rd, tcp_stream *s)
             }
             *pp = g->next;
             s->ooo_bytes -= g->len;
+            rd->tcp->held -= g->len;
             s->n_ooo--;
             if ((int64_t)g->len + rel > 0)
                 append(rd, s, g->data + (-rel), g->len - (size_t)(-rel));
@@ -209,13 +219,15 @@ static void drain_ooo(sip_reader *rd, tcp_stream *s)
 
 static void hold(sip_reader *rd, tcp_stream *s, uint32_t seq, const uint8_t *p, size_t n)
 {
-    if (s->n_ooo >= MAX_OOO_SEGS || s->ooo_bytes + n > rd->o.max_tcp_stream_bytes) {
+    if (s->n_ooo >= MAX_OOO_SEGS || s->ooo_bytes + n > rd->o.max_tcp_stream_bytes ||
+        rd->tcp->held + n > HELD_MAX) {
         /* too far ahead: the capture lost bytes; give up on them and resynchronise */
         rd->st->tcp_gaps++;
         for (seg *g = s->ooo, *nx; g; g = nx) {
             nx = g->next;
             free(g);
         }
+        rd->tcp->held -= s->ooo_bytes;
         s->ooo = NULL;
         s->ooo_bytes = s->n_ooo = 0;
         s->len = 0;
@@ -233,6 +245,7 @@ static void hold(sip_reader *rd, tcp_stream *s, uint32_t seq, const uint8_t *p, 
     g->next = s->ooo;
     s->ooo = g;
     s->ooo_bytes += n;
+    rd->tcp->held += n;
     s->n_ooo++;
 }
 
