@@ -450,8 +450,12 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *c, const char 
             r->too_large = true;
             sb_buf_free(&r->body);
         }
+        /* A response cannot be queued mid-upload: the rest is read and dropped so the client
+         * gets its 413, but a sender that keeps going past 1 MiB more is cut off. */
+        if (r->too_large || r->rejected)
+            r->discarded += *upload_data_size;
         *upload_data_size = 0;
-        return MHD_YES;
+        return r->discarded > ((size_t)1 << 20) ? MHD_NO : MHD_YES;
     }
     if (r->rejected)
         return MHD_YES;

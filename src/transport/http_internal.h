@@ -103,6 +103,7 @@ typedef struct http_req {
     char path[128];
     sb_buf body;
     bool too_large;
+    size_t discarded; /* body bytes dropped after a rejection or the size limit */
     bool rejected; /* a response was queued on the first call */
     int status;
     char tool[64];

@@ -44,6 +44,16 @@ static const struct timespec *ts_min(const struct timespec *a, const struct time
     return (a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec)) ? a : b;
 }
 
+/* Waits on cv until `until`, but never longer than a second, so that a stopping server is
+ * noticed promptly by every waiting request thread. */
+static void wait_capped(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *until)
+{
+    struct timespec cap;
+    clock_gettime(CLOCK_REALTIME, &cap);
+    cap.tv_sec += 1;
+    pthread_cond_timedwait(cv, mu, ts_min(until, &cap));
+}
+
 /* ---- sessions -------------------------------------------------------------------------- */
 
 static pthread_rwlock_t *sess_life(http_sess *s);
@@ -268,7 +278,7 @@ static http_call *call_new(http_sess *s, int refs)
     c->refs = refs;
     c->sess = s;
     c->keepalive_s = s->hs->cfg.sse_keepalive_s;
-    sb_buf_init(&c->stage, HTTP_STREAM_MAX_QUEUED + 4096);
+    sb_buf_init(&c->stage, (size_t)256 << 20); /* one event: the largest response fits */
     sess_ref(s);
     return c;
 }
@@ -610,7 +620,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
             free(m);
             continue;
         }
-        if (c->final || c->timed_out || c->sess->hs->stopping) {
+        if (c->final || c->timed_out || __atomic_load_n(&c->sess->hs->stopping, __ATOMIC_RELAXED)) {
             ret = MHD_CONTENT_READER_END_OF_STREAM;
             break;
         }
@@ -627,7 +637,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         }
         const struct timespec *until = c->get_stream ? &c->next_ping
                                                      : ts_min(&c->next_ping, &c->deadline);
-        pthread_cond_timedwait(&c->cv, &c->mu, until);
+        wait_capped(&c->cv, &c->mu, until);
     }
     pthread_mutex_unlock(&c->mu);
     if (do_timeout)
@@ -692,22 +702,22 @@ static enum MHD_Result answer_call(struct http_server *hs, struct MHD_Connection
         bool only_responses = true;
         for (http_msg *m = c->head; m; m = m->next)
             only_responses = only_responses && (m->flags & MCP_OUT_RESPONSE);
-        if (c->final || (c->head && !only_responses && sse_ok) || hs->stopping)
+        if (c->final || (c->head && !only_responses && sse_ok) ||
+            __atomic_load_n(&hs->stopping, __ATOMIC_RELAXED))
             break;
-        if (ts_passed(&c->deadline) ||
-            pthread_cond_timedwait(&c->cv, &c->mu, &c->deadline) == ETIMEDOUT) {
-            if (c->final || c->head)
-                continue;
-            c->timed_out = true;
-            pthread_mutex_unlock(&c->mu);
-            call_timeout(c);
-            char msg[128];
-            snprintf(msg, sizeof msg, "request timed out after %u s and was cancelled",
-                     hs->cfg.request_timeout_s);
-            enum MHD_Result ret = http_respond_rpc_error(conn, r, 200, c->id_json, -32603, msg);
-            call_release(c);
-            return ret;
+        if (!ts_passed(&c->deadline)) {
+            wait_capped(&c->cv, &c->mu, &c->deadline);
+            continue;
         }
+        c->timed_out = true;
+        pthread_mutex_unlock(&c->mu);
+        call_timeout(c);
+        char msg[128];
+        snprintf(msg, sizeof msg, "request timed out after %u s and was cancelled",
+                 hs->cfg.request_timeout_s);
+        enum MHD_Result ret = http_respond_rpc_error(conn, r, 200, c->id_json, -32603, msg);
+        call_release(c);
+        return ret;
     }
     bool stream = sse_ok && !hs->stopping && (!c->final || !json_ok);
     if (!stream) {

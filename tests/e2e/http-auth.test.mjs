@@ -199,6 +199,10 @@ test("refuses a non-loopback address without authentication; bad key files stop 
   const r = await startFails(["--http", "0.0.0.0:0"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /without authentication/);
+  // --insecure-no-auth overrides it (reached here through loopback only)
+  const open = await startServer(["--http", "0.0.0.0:0", "--insecure-no-auth"]);
+  servers.push(open);
+  assert.equal((await post(open.url, initBody())).status, 200);
   const k = await startFails(["--http", "127.0.0.1:0", "--jwks", "/nonexistent/jwks.json", "--jwt-audience", "x"]);
   assert.equal(k.code, 1);
   assert.match(k.stderr, /jwks\.json/);

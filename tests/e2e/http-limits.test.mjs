@@ -115,6 +115,19 @@ test("a client that vanishes mid-stream does not disturb the server", async () =
   assert.equal(ok.json.result.content[0].text, "still here");
 });
 
+test("SIGTERM during long calls (stateless and in a session) still stops cleanly", async () => {
+  for (const args of [["--stateless"], []]) {
+    const s = await startServer(args, { global: ["--conformance-fixtures"] });
+    const headers = args.length ? {} : sessionHeaders(await openSession(s.url));
+    const pending = post(s.url, call(1, "slow", { ms: 30000 }), headers).catch((e) => e);
+    const streaming = post(s.url, call(2, "slow", { ms: 30000 }, { progressToken: 2 }), headers).catch((e) => e);
+    await sleep(300);
+    const r = await s.stop(); // SIGTERM, then SIGKILL after 10 s: code 0 means it stopped by itself
+    assert.equal(r.code, 0, `exit ${JSON.stringify(r)} with ${args.join(" ") || "sessions"}`);
+    await Promise.all([pending, streaming]);
+  }
+});
+
 test("SIGHUP re-reads the token file (a broken file keeps the old tokens) and sends list_changed on the GET stream", async () => {
   const dir = tmpDir();
   const A = "first-token-0123456789abcdef", B = "second-token-0123456789abcdef";
