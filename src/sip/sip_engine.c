@@ -676,7 +676,12 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *ms
     uint64_t key = sip_hash(m->call_id.p, m->call_id.n);
     sip_dlg *d = dlg_find(e, key, m->call_id);
     if (!d) {
+        /* a request with a new CSeq after the release (a REGISTER refresh on the same
+         * Call-ID) starts a new record; anything else is a straggler */
+        bool fresh = m->is_request && m->method != SIP_M_ACK;
         sip_call *late = e->idx_cap ? idx_get(e, key, m->call_id) : NULL;
+        if (late && fresh && m->cseq > late->max_cseq)
+            late = NULL;
         if (late) { /* a straggler for a released call: a late retransmission when its CSeq
                        * is not new (a finished dialog sends nothing new) */
             late->n_msgs++;
@@ -689,7 +694,7 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *ms
             return 0;
         }
         const struct gone *g = gone_get(e, key);
-        if (g) { /* a straggler of a call counted but not kept */
+        if (g && !(fresh && m->cseq > g->max_cseq)) { /* a straggler of a call counted but not kept */
             if (m->cseq <= g->max_cseq)
                 e->rep->n_retransmissions++;
             return 0;

@@ -566,6 +566,34 @@ static void b2bua_legs_and_options(void **st)
     recs_free(&rs);
 }
 
+/* A registration refreshed on the same Call-ID: each REGISTER transaction is its own record,
+ * so a failing refresh is not hidden behind the first success. */
+static void register_refresh(void **st)
+{
+    (void)st;
+    recs rs = {0};
+    for (int k = 0; k < 3; k++) {
+        const char *cseq = k == 0 ? "1" : k == 1 ? "2" : "3";
+        add(&rs, k * 60000, "192.0.2.1:5060", "192.0.2.9:5060",
+            "REGISTER sip:192.0.2.9 SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKreg%d\r\n"
+            "From: <sip:100@x>;tag=r\r\nTo: <sip:100@x>\r\nCall-ID: reg1\r\nCSeq: %s REGISTER\r\n"
+            "Content-Length: 0\r\n\r\n", "192.0.2.1:5060", k, cseq);
+        add(&rs, k * 60000 + 5, "192.0.2.9:5060", "192.0.2.1:5060",
+            "SIP/2.0 %s\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKreg%d\r\n"
+            "From: <sip:100@x>;tag=r\r\nTo: <sip:100@x>;tag=s\r\nCall-ID: reg1\r\nCSeq: %s REGISTER\r\n"
+            "Content-Length: 0\r\n\r\n", k == 2 ? "403 Forbidden" : "200 OK", "192.0.2.1:5060", k, cseq);
+    }
+    sip_report *r = sip_analyze_records(rs.r, rs.n, NULL);
+    assert_int_equal(r->n_calls, 3);
+    assert_int_equal(r->n_register, 3);
+    assert_int_equal(r->calls[0].outcome, SIP_OUT_ANSWERED);
+    assert_int_equal(r->calls[2].outcome, SIP_OUT_FAILED);
+    assert_int_equal(r->calls[2].final_code, 403);
+    assert_int_equal(r->n_retransmissions, 0);
+    sip_report_free(r);
+    recs_free(&rs);
+}
+
 static void early_media_prack(void **st)
 {
     (void)st;
@@ -724,7 +752,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(link_types),           cmocka_unit_test(fragments_ipip_ports),
         cmocka_unit_test(fragment_flood_is_bounded), cmocka_unit_test(tcp_reassembly),
-        cmocka_unit_test(plain_text_log),
+        cmocka_unit_test(plain_text_log),       cmocka_unit_test(register_refresh),
         cmocka_unit_test(b2bua_legs_and_options), cmocka_unit_test(early_media_prack),
         cmocka_unit_test(rtp_loss_and_wrap),    cmocka_unit_test(streaming_many_calls),
         cmocka_unit_test(summaries_capped_kpis_complete),
