@@ -19,6 +19,7 @@
 #define CX_ACCESS_MARGIN_S 60
 #define CX_REFRESH_RENEW_S (15LL * 86400)
 #define CX_REFRESH_LIFETIME_S 2592000
+#define CX_JWT_EXP_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
 struct cx_client {
     cx_config cfg;
@@ -27,6 +28,8 @@ struct cx_client {
     long long access_exp;  /* its exp, 0 = unknown */
     bool refresh_checked;  /* the 15-day renewal was considered */
     atomic_ulong nreq;
+    cx_transport_fn transport; /* NULL = HTTP */
+    void *transport_ud;
 };
 
 /* ---- configuration ----------------------------------------------------------------------- */
@@ -171,6 +174,12 @@ time_t cx_client_now(const cx_client *c)
     return c->cfg.now_override ? c->cfg.now_override : time(NULL);
 }
 
+void cx_client_set_transport(cx_client *c, cx_transport_fn fn, void *ud)
+{
+    c->transport = fn;
+    c->transport_ud = ud;
+}
+
 unsigned long cx_client_request_count(const cx_client *c)
 {
     return atomic_load(&((cx_client *)c)->nreq);
@@ -240,14 +249,18 @@ long long cx_jwt_exp(const char *jwt)
     }
     json_t *j = json_loadb((const char *)out, o, 0, NULL);
     free(out);
-    long long exp = 0;
+    /* exp is kept within [1, year 9999] so "exp - now" never overflows (a hostile token may
+     * say -2^63 or 1e300; found by fuzz/cx_auth); 0 stays "absent". */
+    double exp = 0;
     json_t *x = json_object_get(j, "exp");
     if (json_is_integer(x))
-        exp = json_integer_value(x);
+        exp = (double)json_integer_value(x);
     else if (json_is_real(x))
-        exp = (long long)json_real_value(x);
+        exp = json_real_value(x);
     json_decref(j);
-    return exp;
+    if (exp == 0 || exp != exp)
+        return 0;
+    return exp < 1 ? 1 : exp > CX_JWT_EXP_MAX ? CX_JWT_EXP_MAX : (long long)exp;
 }
 
 static char *basic_header(const cx_config *cfg)
@@ -336,7 +349,8 @@ static int exchange(cx_client *c, const char *method, const char *path, const ch
     if (c->cfg.verbose) /* VERBOSE: each upstream request on stderr (never its headers) */
         sb_log(SB_LOG_INFO, CX_MOD, "%s %s%s%s", method, path, query && *query ? "?" : "",
                query && *query ? query : "");
-    int rc = cn_http_perform(&rq, hr);
+    int rc = c->transport ? c->transport(c->transport_ud, method, path, query, body, hr)
+                          : cn_http_perform(&rq, hr);
     free(url);
     return rc;
 }

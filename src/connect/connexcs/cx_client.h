@@ -95,7 +95,18 @@ int cx_post_json(cx_client *c, const char *path, const json_t *body, const volat
  * line without secrets. */
 bool cx_client_probe(cx_client *c, char *detail, size_t detail_size);
 
-/* Decodes the exp claim of a JWT (no signature check); 0 when absent or malformed. */
+/* Stands in for the HTTP transport (fuzzers, in-process tests): fn answers every request the
+ * client makes, authentication included, instead of libcurl. It gets the method, the path
+ * relative to the base URL, the encoded query (or NULL) and the JSON body (or NULL), fills hr as
+ * cn_http_perform would (status, NUL-terminated body, retry_after_s...) and returns 0, or -1
+ * for a transport failure (hr->error, hr->message). NULL, the default, is HTTP. */
+struct cn_http_response;
+typedef int (*cx_transport_fn)(void *ud, const char *method, const char *path, const char *query,
+                               const char *body, struct cn_http_response *hr);
+void cx_client_set_transport(cx_client *c, cx_transport_fn fn, void *ud);
+
+/* Decodes the exp claim of a JWT (no signature check); 0 when absent or malformed, otherwise
+ * clamped to [1, 9999-12-31T23:59:59Z] so arithmetic on it cannot overflow. */
 long long cx_jwt_exp(const char *jwt);
 
 #endif
