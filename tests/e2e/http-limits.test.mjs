@@ -43,6 +43,21 @@ test("a call that reports progress is answered as an SSE stream ending with the 
   assert.equal(jo.json.id, 9);
 });
 
+test("stateless: progress still streams; quiet streams carry keep-alive comments", async () => {
+  const st = await server(["--stateless"]);
+  const r = await post(st.url, call(1, "test_tool_with_progress", {}, { progressToken: "s1" }), { "MCP-Protocol-Version": "2025-11-25" });
+  assert.match(r.headers.get("content-type"), /^text\/event-stream/);
+  assert.equal(r.events.filter((e) => e.method === "notifications/progress").length, 3);
+  assert.equal(r.events.at(-1).id, 1);
+  const s = await server(["--sse-keepalive", "1"]);
+  const sid = await openSession(s.url);
+  const res = await fetch(s.url, { method: "POST", headers: { "Content-Type": "application/json", Accept: JSON_SSE, ...sessionHeaders(sid) },
+    body: JSON.stringify(call(2, "slow", { ms: 2500 }, { progressToken: 2 })) });
+  const text = await res.text();
+  assert.match(text, /^: keep-alive$/m);
+  assert.match(text, /"id":2,"result"/);
+});
+
 test("the request timeout cancels the call and answers with an error (JSON and SSE)", async () => {
   const s = await server(["--request-timeout", "1"]);
   const sid = await openSession(s.url);
