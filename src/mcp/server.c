@@ -2,6 +2,7 @@
  * of live sessions (for list_changed broadcasts), and the worker pool that runs handlers so a
  * slow one never blocks the reader. The queue is bounded (max_queue); workers drain it even
  * while stopping, with every call cancelled, so each request still ends through one path. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,9 @@ bool mcp_server_stopping(const mcp_server *srv)
 static void *worker_main(void *arg)
 {
     mcp_server *srv = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals belong to the transport's threads */
     pthread_mutex_lock(&srv->lock);
     for (;;) {
         while (!srv->qhead && !srv->stopping)
@@ -113,18 +117,6 @@ mcp_server *mcp_server_new(const mcp_server_config *cfg)
     pthread_cond_init(&srv->idle, NULL);
     srv->reg = mcp_registry_create(srv);
     srv->workers = calloc(srv->cfg.workers, sizeof *srv->workers);
-    for (unsigned i = 0; i < srv->cfg.workers; i++) {
-        if (pthread_create(&srv->workers[i], NULL, worker_main, srv) != 0) {
-            sb_error(MOD, "cannot start worker thread %u", i);
-            break;
-        }
-        srv->nworkers++;
-        srv->running_workers++;
-    }
-    if (!srv->nworkers) {
-        mcp_server_free(srv, 0);
-        return NULL;
-    }
     return srv;
 }
 
@@ -176,10 +168,26 @@ void mcp_server_free(mcp_server *srv, unsigned timeout_ms)
     free(srv);
 }
 
+/* Workers start with the first queued call: a session that only uses quick methods and
+ * inline tools (and every short CLI run) never pays for them. Caller holds srv->lock. */
+static bool start_workers_locked(mcp_server *srv)
+{
+    while (srv->nworkers < srv->cfg.workers) {
+        if (pthread_create(&srv->workers[srv->nworkers], NULL, worker_main, srv) != 0) {
+            sb_error(MOD, "cannot start worker thread %u", srv->nworkers);
+            break;
+        }
+        srv->nworkers++;
+        srv->running_workers++;
+    }
+    return srv->nworkers > 0;
+}
+
 int mcp_server_submit(mcp_server *srv, mcp_call *c)
 {
     pthread_mutex_lock(&srv->lock);
-    if (srv->in_flight >= srv->cfg.max_queue || srv->stopping) {
+    if (srv->in_flight >= srv->cfg.max_queue || srv->stopping ||
+        (srv->nworkers < srv->cfg.workers && !start_workers_locked(srv))) {
         pthread_mutex_unlock(&srv->lock);
         return -1;
     }

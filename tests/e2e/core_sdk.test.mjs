@@ -97,10 +97,12 @@ test("fixtures: progress, logging, slow calls do not block ping, cancellation", 
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.push(n.params));
   await client.setLoggingLevel("info");
   await client.callTool({ name: "test_tool_with_logging", arguments: {} });
+  await new Promise((r) => setTimeout(r, 50)); // the SDK runs notification handlers in a later microtask
   assert.deepEqual(logs.map((l) => l.data), ["Tool execution started", "Tool processing data", "Tool execution completed"]);
   await client.setLoggingLevel("error");
   logs.length = 0;
   await client.callTool({ name: "test_tool_with_logging", arguments: {} });
+  await new Promise((r) => setTimeout(r, 50));
   assert.equal(logs.length, 0, "below the level set by logging/setLevel: no messages");
 
   // a 5 s call runs on a worker: ping and another call answer meanwhile
