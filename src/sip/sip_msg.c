@@ -508,8 +508,10 @@ void sip_msg_details(sip_msg *m)
     if (m->details)
         return;
     m->details = true;
-    if (m->from.n)
+    if (m->from.n) {
         uri_user(m->from, &m->from_user);
+        parse_tag(m->from, &m->from_tag);
+    }
     if (m->to.n)
         uri_user(m->to, &m->to_user);
     if (m->contact.n)
@@ -638,10 +640,8 @@ static void apply_header(sip_msg *m, enum hdr h, sip_str v)
         break;
     }
     case H_FROM:
-        if (!m->from.p) {
-            m->from = v;
-            parse_tag(v, &m->from_tag);
-        }
+        if (!m->from.p)
+            m->from = v; /* its tag and user: sip_msg_details */
         break;
     case H_TO:
         if (!m->to.p) {
@@ -782,7 +782,10 @@ int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
             hend = line_end(data, hend + 1, len);
         const char *colon = memchr(data + i, ':', ll);
         if (colon) {
-            sip_str name = trim((sip_str){data + i, (size_t)(colon - data - i)});
+            /* a name cannot start with white space (that line would be a continuation) */
+            sip_str name = {data + i, (size_t)(colon - data - i)};
+            while (name.n && (name.p[name.n - 1] == ' ' || name.p[name.n - 1] == '\t'))
+                name.n--;
             m->n_headers++;
             enum hdr h = header_kind(name);
             if (h != H_OTHER) /* the value of an ignored header is never looked at */

@@ -56,8 +56,8 @@ typedef struct sip_msg {
     sip_str ruri;
     int status;         /* responses: 100..699 */
     sip_str phrase;
-    sip_str call_id, from, to, from_tag, to_tag;
-    sip_str from_user, to_user; /* filled by sip_msg_details() */
+    sip_str call_id, from, to, to_tag;
+    sip_str from_tag, from_user, to_user; /* filled by sip_msg_details() */
     uint32_t cseq;
     sip_method cseq_method;
     sip_str cseq_method_str;
