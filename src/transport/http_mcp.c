@@ -182,7 +182,8 @@ static http_sess *sess_find(struct http_server *hs, const char *id)
 static bool sess_insert(struct http_server *hs, http_sess *s)
 {
     pthread_rwlock_wrlock(&hs->sess_mu);
-    bool ok = !hs->stopping && hs->nsessions < hs->cfg.max_sessions;
+    bool ok = !__atomic_load_n(&hs->stopping, __ATOMIC_RELAXED) &&
+              hs->nsessions < hs->cfg.max_sessions;
     if (ok) {
         unsigned b = bucket_of(s->id);
         s->next_bucket = hs->buckets[b];
@@ -719,7 +720,8 @@ static enum MHD_Result answer_call(struct http_server *hs, struct MHD_Connection
         call_release(c);
         return ret;
     }
-    bool stream = sse_ok && !hs->stopping && (!c->final || !json_ok);
+    bool stream = sse_ok && !__atomic_load_n(&hs->stopping, __ATOMIC_RELAXED) &&
+                  (!c->final || !json_ok);
     if (!stream) {
         enum MHD_Result ret = respond_json_msgs(conn, r, c, s);
         c->gone = true;
