@@ -342,6 +342,14 @@ static enum MHD_Result preflight(struct MHD_Connection *c, http_req *r)
     return ret;
 }
 
+static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4; /* "k: v\r\n" */
+    return MHD_YES;
+}
+
 /* Checks done when the request head has arrived. Returns true when a response was queued. */
 static bool early_checks(struct http_server *hs, struct MHD_Connection *c, http_req *r,
                          const char *url, enum MHD_Result *ret)
@@ -349,6 +357,15 @@ static bool early_checks(struct http_server *hs, struct MHD_Connection *c, http_
     if (__atomic_load_n(&hs->connections, __ATOMIC_RELAXED) > hs->cfg.max_connections) {
         *ret = http_respond_rpc_error(c, r, 503, NULL, -32603,
                                       "Service Unavailable: too many connections, retry later");
+        return true;
+    }
+    size_t head = strlen(url) + 16;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, sum_header, &head);
+    if (head > hs->cfg.max_header) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "Request Header Fields Too Large: the request head is limited "
+                                  "to %zu bytes", hs->cfg.max_header);
+        *ret = http_respond_rpc_error(c, r, 431, NULL, -32600, msg);
         return true;
     }
     bool health = !strcmp(url, "/healthz");

@@ -179,7 +179,7 @@ static int start_daemon(struct http_server *hs, int fd, char *err, size_t errsz)
         MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, hs, MHD_OPTION_NOTIFY_CONNECTION,
         http_on_connection, hs, MHD_OPTION_CONNECTION_LIMIT, hs->cfg.max_connections + 16,
         MHD_OPTION_CONNECTION_TIMEOUT, hs->cfg.io_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        hs->cfg.max_header + (size_t)32768, MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, NULL,
+        2 * hs->cfg.max_header + (size_t)32768, MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, NULL,
         MHD_OPTION_ARRAY, hs->tls_cert_pem ? tls_opts : none, MHD_OPTION_END);
     if (!hs->daemon) {
         snprintf(err, errsz, "libmicrohttpd could not start%s",
