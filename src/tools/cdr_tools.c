@@ -164,6 +164,24 @@ static cdr_store *open_store(mcp_call *call)
     return s;
 }
 
+/* Store scans check for cancellation every 64k rows and report progress in rows. */
+typedef struct scan_ctx {
+    mcp_call *call;
+    cdr_sink sink;
+    uint64_t rows;
+} scan_ctx;
+
+static int scan_row(void *ud, const cdr_record *r)
+{
+    scan_ctx *sc = ud;
+    if ((++sc->rows & 0xFFFF) == 0) {
+        if (mcp_call_cancelled(sc->call))
+            return 1;
+        mcp_call_progress(sc->call, (double)sc->rows, 0, "stored rows read");
+    }
+    return sc->sink.row(sc->sink.ud, r);
+}
+
 /* Feeds the file (streaming) or the store to sink; an isError result on failure. */
 static int feed(mcp_call *call, common *c, cdr_sink sink, json_t **import_stats)
 {
@@ -185,9 +203,12 @@ static int feed(mcp_call *call, common *c, cdr_sink sink, json_t **import_stats)
     cdr_store *s = open_store(call);
     if (!s)
         return -1;
-    int rc = cdr_store_scan(s, &c->f, sink);
+    scan_ctx sc = {call, sink, 0};
+    int rc = cdr_store_scan(s, &c->f, (cdr_sink){scan_row, &sc});
     if (rc < 0)
         mcp_call_error(call, "reading the store %s failed", cdr_store_path(s));
+    else if (rc == 1 && mcp_call_cancelled(call))
+        mcp_call_error(call, "cancelled after %llu stored rows", (unsigned long long)sc.rows), rc = -1;
     else
         *import_stats = json_pack("{ss}", "store", cdr_store_path(s));
     cdr_store_close(s);
