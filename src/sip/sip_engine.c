@@ -574,8 +574,16 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
         d->t_bye_ok = t;
         d->finished = d->release_now = true;
     }
-    if (!init_resp)
+    if (!init_resp) {
+        if (m->cseq_method == SIP_M_INVITE && m->status >= 300 && !(x->flags & EV_RETRANS) &&
+            !d->f_reinv_fail && d->t_answer) {
+            d->f_reinv_fail = r->frame;
+            d->t_reinv_fail = t;
+            d->reinv_fail_code = m->status;
+            d->reinv_warning = m->warning_code;
+        }
         return;
+    }
     if (m->status >= 180 && m->status < 200 && !d->t_18x) {
         d->t_18x = t;
         d->f_18x = r->frame;

@@ -91,6 +91,10 @@ typedef struct sip_dlg {
     bool hold;
     uint64_t f_hold;
     int64_t t_hold;
+    /* the first re-INVITE refused (e.g. 488 to a T.38 or codec change) */
+    uint64_t f_reinv_fail;
+    int64_t t_reinv_fail;
+    int reinv_fail_code, reinv_warning;
     /* NAT evidence: frame and time per check (0 = not seen) */
     uint64_t nat_frame[NAT_COUNT];
     int64_t nat_time[NAT_COUNT];

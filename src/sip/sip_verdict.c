@@ -313,6 +313,16 @@ static void media_findings(sip_dlg *d, bool any_rtp)
                              "offer refused with %d%s%s: offered %s", c->final_code, warn,
                              c->q850 ? "" : "", offered[0] ? offered : "no SDP");
     }
+    if (d->f_reinv_fail) {
+        sip_evidence ev = evd(d->f_reinv_fail, d->t_reinv_fail);
+        char warn[32] = "";
+        if (d->reinv_warning)
+            snprintf(warn, sizeof warn, ", Warning %d", d->reinv_warning);
+        sip_call_add_finding(c, "media.reinvite_rejected", SIP_SEV_WARNING, &ev, 1,
+                             "a re-INVITE was refused with %d%s: the call kept its previous media "
+                             "(a codec, T.38 or hold change the other side does not accept)",
+                             d->reinv_fail_code, warn);
+    }
     if (d->hold) {
         c->on_hold = true;
         sip_evidence ev = evd(d->f_hold, d->t_hold);

@@ -594,6 +594,39 @@ static void register_refresh(void **st)
     recs_free(&rs);
 }
 
+/* A re-INVITE refused with 488 (a T.38 switch) does not end the call: a warning, not a failure. */
+static void reinvite_rejected(void **st)
+{
+    (void)st;
+    recs rs = {0};
+    add(&rs, 0, "192.0.2.1:5060", "192.0.2.9:5060",
+        "INVITE sip:300@192.0.2.9 SIP/2.0\r\n" HDRS("fax1", "a", "", "1", "INVITE", "z9hG4bKf1") "Content-Length: 0\r\n\r\n",
+        "192.0.2.1:5060", "300");
+    add(&rs, 100, "192.0.2.9:5060", "192.0.2.1:5060",
+        "SIP/2.0 200 OK\r\n" HDRS("fax1", "a", ";tag=z", "1", "INVITE", "z9hG4bKf1") "Content-Length: 0\r\n\r\n",
+        "192.0.2.1:5060", "300");
+    add(&rs, 5000, "192.0.2.1:5060", "192.0.2.9:5060",
+        "INVITE sip:300@192.0.2.9 SIP/2.0\r\n" HDRS("fax1", "a", ";tag=z", "2", "INVITE", "z9hG4bKf2") "Content-Length: 0\r\n\r\n",
+        "192.0.2.1:5060", "300");
+    add(&rs, 5010, "192.0.2.9:5060", "192.0.2.1:5060",
+        "SIP/2.0 488 Not Acceptable Here\r\n" HDRS("fax1", "a", ";tag=z", "2", "INVITE", "z9hG4bKf2")
+        "Warning: 304 gw \"T.38 not available\"\r\nContent-Length: 0\r\n\r\n", "192.0.2.1:5060", "300");
+    sip_report *r = sip_analyze_records(rs.r, rs.n, NULL);
+    const sip_call *c = &r->calls[0];
+    assert_int_equal(c->outcome, SIP_OUT_ANSWERED);
+    assert_int_equal(c->final_code, 200);
+    bool seen = false;
+    for (size_t i = 0; i < c->n_findings; i++)
+        if (strcmp(c->findings[i].code, "media.reinvite_rejected") == 0) {
+            seen = true;
+            assert_non_null(strstr(c->findings[i].text, "488, Warning 304"));
+            assert_int_equal(c->findings[i].ev[0].frame, 4);
+        }
+    assert_true(seen);
+    sip_report_free(r);
+    recs_free(&rs);
+}
+
 static void early_media_prack(void **st)
 {
     (void)st;
@@ -753,6 +786,7 @@ int main(void)
         cmocka_unit_test(link_types),           cmocka_unit_test(fragments_ipip_ports),
         cmocka_unit_test(fragment_flood_is_bounded), cmocka_unit_test(tcp_reassembly),
         cmocka_unit_test(plain_text_log),       cmocka_unit_test(register_refresh),
+        cmocka_unit_test(reinvite_rejected),
         cmocka_unit_test(b2bua_legs_and_options), cmocka_unit_test(early_media_prack),
         cmocka_unit_test(rtp_loss_and_wrap),    cmocka_unit_test(streaming_many_calls),
         cmocka_unit_test(summaries_capped_kpis_complete),
