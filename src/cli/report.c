@@ -153,7 +153,9 @@ static int run_source(report_args *a, const sb_options *opt, both *b)
 {
     cdr_import_opts io;
     cdr_import_opts_init(&io);
-    if (a->country && !(io.country = sb_phone_country_find(a->country))) {
+    if (!a->country)
+        a->country = getenv("SB_DEFAULT_COUNTRY");
+    if (a->country && *a->country && !(io.country = sb_phone_country_find(a->country))) {
         fprintf(stderr, "report: unknown country \"%s\"\n", a->country);
         return 2;
     }

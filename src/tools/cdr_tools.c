@@ -6,7 +6,8 @@
  * Files are read only under the configured data directories: the path is resolved with
  * realpath(), so ".." and symlinks that leave them are refused. Long reads report MCP
  * progress and stop on cancellation; each call opens its own store connection (SQLite WAL),
- * so concurrent calls do not share a handle. */
+ * so concurrent calls do not share a handle. The default country for numbers written without
+ * one comes from the call's "country" argument, else SB_DEFAULT_COUNTRY (e.g. GB). */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,11 +21,13 @@
 #include "cdr/cdr_store.h"
 #include "mcp/mcp_tool.h"
 #include "tools/tools.h"
+#include "util/log.h"
 
 typedef struct cdr_family {
     char **dirs; /* realpath of each allowed directory */
     size_t n;
     char *store_path; /* NULL = the XDG default */
+    const sb_phone_country *country; /* SB_DEFAULT_COUNTRY, used when a call names none */
 } cdr_family;
 
 /* ---- arguments ------------------------------------------------------------------------------ */
@@ -102,6 +105,7 @@ static int parse_common(mcp_call *call, const json_t *args, common *c)
     cdr_filter_init(&c->f);
     cdr_import_opts_init(&c->io);
     const char *country = str_arg(args, "country");
+    c->io.country = fam->country;
     if (country && !(c->io.country = sb_phone_country_find(country))) {
         snprintf(c->err, sizeof c->err, "country \"%.20s\" is not known: use an ISO code (GB, US, DE) or a calling code (44)", country);
         return -1;
@@ -432,7 +436,7 @@ static const char *const dialects[] = {"auto", "asterisk", "freeswitch", "3cx", 
 static const char *const directions[] = {"inbound", "outbound", "internal", "unknown", NULL};
 
 #define P_COUNTRY {.name = "country", .type = MCP_T_STRING, .max_length = 4, \
-                   .description = "default country for numbers without one: ISO code (GB, US, DE) or calling code (44)"}
+                   .description = "default country for numbers without one: ISO code (GB, US, DE) or calling code (44); default SB_DEFAULT_COUNTRY"}
 #define P_FILE(req, what) {.name = "path", .type = MCP_T_STRING, .required = req, .max_length = 4096, .description = what}
 #define P_DIALECT {.name = "dialect", .type = MCP_T_STRING, .enum_values = dialects, \
                    .description = "file format; auto detects it from the header or first row"}
@@ -602,6 +606,9 @@ int cdr_tools_register(mcp_registry *reg, const sb_options *opt)
     }
     if (opt && opt->store_path)
         f->store_path = strdup(opt->store_path);
+    const char *cc = getenv("SB_DEFAULT_COUNTRY");
+    if (cc && *cc && !(f->country = sb_phone_country_find(cc)))
+        sb_log(SB_LOG_WARNING, "cdr", "SB_DEFAULT_COUNTRY=%s is not a known country; numbers stay as dialled", cc);
     if (mcp_registry_add_table(reg, cdr_tools, f) < 0) {
         family_free(f);
         return -1;

@@ -53,6 +53,11 @@ check "$out" .structuredContent.summary.attempts 3
 check "$out" '.structuredContent.daily | length' 1
 printf "%s\n" "$out" | jq -r .structuredContent.mermaid | grep -q xychart-beta || fail "no mermaid chart"
 
+out=$(SB_DEFAULT_COUNTRY=GB call cdr_report '{"path":"asterisk_master.csv"}')
+check "$out" '.structuredContent.top_destinations[0].destination' 4420
+out=$(call cdr_report '{"path":"asterisk_master.csv"}')
+check "$out" '.structuredContent.top_destinations[0].destination' 0207
+
 # anomalies: each planted kind found in the generated file
 out=$(call find_cdr_anomalies '{"path":"planted.csv","country":"GB"}')
 for k in zero_repeat routing_gap prefix_dup burst_503 short_calls fas high_cost_burst round_duration; do
