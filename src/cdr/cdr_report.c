@@ -163,6 +163,10 @@ int cdr_report_add(cdr_report *rep, const cdr_record *r)
     rep->answered += ans;
     rep->ner_ok += ner;
     rep->routing_failures += nr;
+    int sc = r->sip_code;
+    rep->rfc_3xx += sc >= 300 && sc < 400;
+    rep->rfc_seer += ans || sc == 480 || sc == 486 || sc == 600 || sc == 603;
+    rep->rfc_isa += sc == 408 || sc == 500 || sc == 503 || sc == 504;
     if (ans) {
         rep->billsec += (uint64_t)(r->billsec_s > 0 ? r->billsec_s : 0);
         rep->duration += (uint64_t)(r->duration_s > 0 ? r->duration_s : 0);
@@ -431,7 +435,8 @@ static const char *definitions =
     "terminal reject)/attempts x 100. ACD = talk seconds/answered. ALOC = holding seconds "
     "(start to end, incl. ringing)/answered. PDD quantiles over records carrying a PDD. "
     "Routing failures: 404/484/604/580, 503 with cause 3/34/38/41 or none, or reason 'no route'. "
-    "Margin = revenue - cost per currency.";
+    "Margin = revenue - cost per currency. RFC 6076: SER = answered/(attempts - 3xx), SEER = "
+    "(answered + 480/486/600/603)/(attempts - 3xx), ISA = (408/500/503/504)/attempts, in percent.";
 
 json_t *cdr_report_json(const cdr_report *rep)
 {
@@ -448,6 +453,10 @@ json_t *cdr_report_json(const cdr_report *rep)
                             num2(s.pdd_median_ms), "pdd_p95_ms", num2(s.pdd_p95_ms), "pdd_samples",
                             (json_int_t)s.pdd_samples, "talk_minutes", num2(s.talk_minutes),
                             "active_customers", (json_int_t)s.active_customers);
+    uint64_t base = rep->attempts - rep->rfc_3xx;
+    json_object_set_new(sum, "ser", num2(base ? 100.0 * (double)rep->answered / (double)base : -1));
+    json_object_set_new(sum, "seer", num2(base ? 100.0 * (double)rep->rfc_seer / (double)base : -1));
+    json_object_set_new(sum, "isa", num2(rep->attempts ? 100.0 * (double)rep->rfc_isa / (double)rep->attempts : -1));
     json_object_set_new(sum, "first_call", t1[0] ? json_string(t1) : json_null());
     json_object_set_new(sum, "last_call", t2[0] ? json_string(t2) : json_null());
     json_t *money = json_array();

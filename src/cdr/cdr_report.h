@@ -12,7 +12,8 @@
  *   ALOC = sum(duration of answered) / answered, seconds (holding time incl. ringing);
  *   PDD median / p95 over records that carry a PDD (1 ms buckets to 10 s, then 100 ms to 120 s);
  *   talk minutes = sum(billsec) / 60; margin = revenue - cost, per currency;
- *   routing failures = cdr_record_no_route(). */
+ *   routing failures = cdr_record_no_route();
+ *   RFC 6076 (JSON only): SER, SEER, ISA over the final SIP codes. */
 #ifndef SB_CDR_REPORT_H
 #define SB_CDR_REPORT_H
 

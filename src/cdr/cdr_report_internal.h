@@ -20,6 +20,7 @@ struct cdr_report {
     char *own[4];
     unsigned top_n, prefix_digits;
     uint64_t attempts, answered, ner_ok, routing_failures, billsec, duration;
+    uint64_t rfc_3xx, rfc_seer, rfc_isa; /* RFC 6076 counters: 3xx finals, SEER effective, ISA */
     int64_t first_ms, last_ms;
     uint64_t *pdd_hist, pdd_samples;
     size_t n_money;

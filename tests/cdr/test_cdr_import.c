@@ -114,6 +114,11 @@ static void test_freeswitch(void **state)
     assert_near(r.s.ner, 75.0);
     assert_near(r.s.acd_s, 60.0);
     assert_int_equal(r.s.routing_failures, 1);
+    /* RFC 6076 over 200, 486, 404, 487: SER 1/4, SEER (200 + 486) 2/4, ISA none */
+    const json_t *sum = json_object_get(r.json, "summary");
+    assert_near(json_real_value(json_object_get(sum, "ser")), 25.0);
+    assert_near(json_real_value(json_object_get(sum, "seer")), 50.0);
+    assert_near(json_real_value(json_object_get(sum, "isa")), 0.0);
     const json_t *codes = json_object_get(json_object_get(r.json, "failures"), "by_sip_code");
     assert_int_equal(json_array_size(codes), 3);
     const json_t *causes = json_object_get(json_object_get(r.json, "failures"), "by_cause");
