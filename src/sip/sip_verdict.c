@@ -354,6 +354,23 @@ static void media_findings(sip_dlg *d, bool any_rtp)
                                  (unsigned long long)(s->packets + s->lost));
         }
     }
+    /* O3: media from another address than its side announced (NAT in front of it: the
+     * answer must go to the observed source, symmetric RTP) */
+    for (unsigned i = 0; i < d->n_rtp; i++) {
+        const sip_rtp_stream *s = &d->rtp[i].s;
+        const sip_addr *announced = s->from_caller ? &d->offer.media : &d->answer.media;
+        if (!announced->family || sip_addr_equal(&s->src, announced))
+            continue;
+        char seen[SIP_ADDR_STRLEN], said[SIP_ADDR_STRLEN];
+        sip_addr_format(&s->src, seen, sizeof seen);
+        sip_addr_format(announced, said, sizeof said);
+        sip_evidence ev = evd(s->first_frame, s->first_us);
+        sip_call_add_finding(c, "media.rtp_source_mismatch", SIP_SEV_WARNING, &ev, 1,
+                             "%s RTP comes from %s although its SDP announced %s: NAT in front of "
+                             "it; replies must go to the observed source (symmetric RTP)",
+                             s->from_caller ? "caller" : "callee", seen, said);
+        break;
+    }
     bool sendrecv = d->offer.dir == SIP_DIR_SENDRECV && d->answer.dir == SIP_DIR_SENDRECV;
     sip_evidence ev[3];
     unsigned n = 0;

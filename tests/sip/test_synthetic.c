@@ -694,19 +694,31 @@ static void rtp_loss_and_wrap(void **st)
         assert_int_equal(sip_engine_feed_rtp(e, rs.r[1].time_us + 20000 * k, 100 + (uint64_t)k, &a, &b, p, sizeof p), 1);
         sent++;
     }
+    /* the callee answers from a NATed port (7777 instead of 7000): two-way, but flagged O3 */
+    sip_addr nat;
+    sip_addr_parse("192.0.2.9:7777", 14, &nat);
+    for (int k = 0; k < 20; k++) {
+        p[2] = 0, p[3] = (uint8_t)k, p[8] = 0xbe, p[9] = 0xef;
+        assert_int_equal(sip_engine_feed_rtp(e, rs.r[1].time_us + 20000 * k + 5, 300 + (uint64_t)k, &nat, &a, p, sizeof p), 1);
+    }
     sip_report *r = sip_engine_finish(e);
     const sip_call *c = &r->calls[0];
-    assert_int_equal(c->n_rtp, 1);
+    assert_int_equal(c->n_rtp, 2);
     assert_int_equal(c->rtp[0].packets, (uint64_t)sent);
     assert_int_equal(c->rtp[0].lost, 3);
     assert_true(c->rtp[0].from_caller);
     assert_true(c->rtp[0].jitter_ms < 0.5); /* perfectly paced */
     assert_string_equal(c->rtp[0].codec, "PCMA");
-    /* one-way: nothing came back although both sides are sendrecv */
-    bool oneway = false;
-    for (size_t i = 0; i < c->n_findings; i++)
+    bool oneway = false, mismatch = false;
+    for (size_t i = 0; i < c->n_findings; i++) {
         oneway |= strcmp(c->findings[i].code, "media.one_way") == 0;
-    assert_true(oneway);
+        mismatch |= strcmp(c->findings[i].code, "media.rtp_source_mismatch") == 0 &&
+                    strstr(c->findings[i].text, "192.0.2.9:7777") != NULL;
+    }
+    assert_false(oneway);
+    assert_true(mismatch);
+    assert_false(c->rtp[1].from_caller);
+    assert_int_equal(c->rtp[1].packets, 20);
     sip_report_free(r);
     recs_free(&rs);
 }
