@@ -163,6 +163,7 @@ int cdr_report_add(cdr_report *rep, const cdr_record *r)
     rep->answered += ans;
     rep->ner_ok += ner;
     rep->routing_failures += nr;
+    rep->by_disp[(unsigned)r->disposition < CDR_DISP_COUNT_ ? r->disposition : CDR_DISP_UNKNOWN]++;
     int sc = r->sip_code;
     rep->rfc_3xx += sc >= 300 && sc < 400;
     rep->rfc_seer += ans || sc == 480 || sc == 486 || sc == 600 || sc == 603;
@@ -472,6 +473,11 @@ json_t *cdr_report_json(const cdr_report *rep)
     json_t *fail = json_object();
     json_object_set_new(fail, "by_sip_code", code_hist_json(rep->by_sip, 700, failed, "sip_code", rep->top_n, false));
     json_object_set_new(fail, "by_cause", code_hist_json(rep->by_cause, 128, failed, "q850", rep->top_n, true));
+    json_t *disp = json_object();
+    for (int i = 0; i < CDR_DISP_COUNT_; i++)
+        if (rep->by_disp[i] && i != CDR_DISP_ANSWERED)
+            json_object_set_new(disp, cdr_disposition_name((cdr_disposition)i), json_integer((json_int_t)rep->by_disp[i]));
+    json_object_set_new(fail, "by_disposition", disp);
     json_object_set_new(fail, "by_reason", top_json(rep, &rep->reasons, CDR_SORT_ATTEMPTS, "reason"));
     json_object_set_new(fail, "by_prefix", top_json(rep, &rep->prefixes, CDR_SORT_FAILED, "prefix"));
     json_object_set_new(fail, "by_carrier", top_json(rep, &rep->carriers, CDR_SORT_FAILED, "carrier"));
@@ -547,6 +553,14 @@ int cdr_report_text(const cdr_report *rep, sb_buf *out)
         rc = sb_buf_printf(out, " %.*s (%llu)", (int)kl, k, (unsigned long long)ks->attempts);
     }
     if (n && rc == 0) rc = sb_buf_puts(out, "\n");
+    if (s.failed && rc == 0) {
+        rc = sb_buf_puts(out, "failures by disposition:");
+        for (int i = 0; i < CDR_DISP_COUNT_ && rc == 0; i++)
+            if (rep->by_disp[i] && i != CDR_DISP_ANSWERED)
+                rc = sb_buf_printf(out, " %s x%llu", cdr_disposition_name((cdr_disposition)i),
+                                   (unsigned long long)rep->by_disp[i]);
+        if (rc == 0) rc = sb_buf_puts(out, "\n");
+    }
     if (s.failed && rc == 0) {
         rc = sb_buf_puts(out, "failures by SIP code:");
         sort_item it[700];

@@ -30,6 +30,7 @@ struct cdr_report {
     cdr_ktab customers, destinations, prefixes, carriers, days, reasons;
     uint64_t by_sip[700];   /* failures by final SIP code (0 = none) */
     uint64_t by_cause[128]; /* failures by Q.850 cause (0 = none) */
+    uint64_t by_disp[CDR_DISP_COUNT_]; /* attempts by disposition */
 };
 
 enum { CDR_SORT_ATTEMPTS, CDR_SORT_FAILED, CDR_SORT_NOROUTE };

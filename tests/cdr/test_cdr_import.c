@@ -87,6 +87,10 @@ static void test_asterisk(void **state)
     assert_near(r.s.talk_minutes, 3.5);
     assert_int_equal(r.s.active_customers, 2);
     assert_true(r.s.pdd_median_ms < 0);
+    const json_t *disp = json_object_get(json_object_get(r.json, "failures"), "by_disposition");
+    assert_int_equal(json_integer_value(json_object_get(disp, "no_answer")), 1);
+    assert_int_equal(json_integer_value(json_object_get(disp, "busy")), 1);
+    assert_int_equal(json_integer_value(json_object_get(disp, "congestion")), 1);
     const json_t *daily = json_object_get(r.json, "daily");
     assert_int_equal(json_array_size(daily), 2);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(daily, 0), "answered")), 2);
