@@ -91,7 +91,7 @@ static int stdio_run(mcp_server *srv, int argc, char **argv, const sb_options *o
 /* Called from the signal thread: kicks the reader until it has left its read(). */
 static void stdio_stop(void)
 {
-    stdio_stop_flag = 1;
+    __atomic_store_n(&stdio_stop_flag, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < 100 && atomic_load(&stdio_running); i++) {
         pthread_kill(stdio_reader, SIGUSR1);
         struct timespec ts = {0, 50 * 1000 * 1000};

@@ -131,7 +131,7 @@ int stdio_transport_serve(mcp_server *srv, const stdio_transport_opts *opts)
                            {.fd = opts->ctl_fd, .events = POLLIN}};
     nfds_t nfds = opts->ctl_fd >= 0 ? 2 : 1;
     for (;;) {
-        if (opts->stop && *opts->stop) {
+        if (opts->stop && __atomic_load_n(opts->stop, __ATOMIC_ACQUIRE)) {
             stopped = true;
             break;
         }

@@ -23,8 +23,9 @@ typedef struct stdio_transport_opts {
     unsigned drain_ms;  /* on EOF: how long in-flight calls may finish before they are
                          * cancelled; 0 = 5000 */
     /* Without ctl_fd the loop is a plain blocking read (one syscall per message instead of
-     * poll + read). To stop it, set *stop and interrupt the read with a signal whose handler
-     * was installed without SA_RESTART (cli/serve.c does this with SIGUSR1). NULL = never. */
+     * poll + read). To stop it, set *stop (with __atomic_store_n, from another thread) and
+     * interrupt the read with a signal whose handler was installed without SA_RESTART
+     * (cli/serve.c does this with SIGUSR1). NULL = never. */
     volatile sig_atomic_t *stop;
 } stdio_transport_opts;
 
