@@ -5,7 +5,8 @@
 
 mcp_server *cli_server_new(const sb_options *opt, unsigned workers)
 {
-    mcp_server_config cfg = {.allow_writes = opt->allow_writes, .workers = workers};
+    mcp_server_config cfg = {.allow_writes = opt->allow_writes, .workers = workers,
+                             .title = "switchboard: 3CX, ConnexCS, SIP captures and CDRs"};
     mcp_server *srv = mcp_server_new(&cfg);
     if (!srv)
         return NULL;

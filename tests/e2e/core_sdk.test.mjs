@@ -15,6 +15,7 @@ test("handshake: version, serverInfo, capabilities, instructions", async () => {
   const { client } = await open([]);
   const info = client.getServerVersion();
   assert.equal(info.name, "switchboard");
+  assert.match(info.title, /3CX, ConnexCS, SIP captures and CDRs/);
   assert.match(info.version, /^\d+\.\d+\.\d+/);
   const caps = client.getServerCapabilities();
   assert.equal(caps.tools.listChanged, true);
