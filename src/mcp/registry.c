@@ -417,9 +417,13 @@ static bool names_tool(const char *text, const char *name)
     for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
         char before = p == text ? ' ' : p[-1], after = p[n];
         bool wb = !(before == '_' || before == '.' || (before >= 'a' && before <= 'z') ||
-                    (before >= '0' && before <= '9'));
-        bool wa = !(after == '_' || after == '.' || (after >= 'a' && after <= 'z') ||
-                    (after >= '0' && after <= '9'));
+                    (before >= 'A' && before <= 'Z') || (before >= '0' && before <= '9'));
+        char after2 = after ? p[n + 1] : '\0';
+        bool sentence_dot = after == '.' && !((after2 >= 'a' && after2 <= 'z') ||
+                                              (after2 >= 'A' && after2 <= 'Z') ||
+                                              (after2 >= '0' && after2 <= '9'));
+        bool wa = sentence_dot || !(after == '_' || after == '.' || (after >= 'a' && after <= 'z') ||
+                                    (after >= 'A' && after <= 'Z') || (after >= '0' && after <= '9'));
         if (wb && wa)
             return true;
     }

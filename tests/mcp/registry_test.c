@@ -169,11 +169,13 @@ static void test_guide(void **state)
     mcp_registry *reg = mcp_server_registry(srv);
     mcp_registry_add_table(reg, good, NULL);
     mcp_registry_add_hint(reg, "Numbers", "counting things -> alpha");
+    mcp_registry_add_hint(reg, "Deltas", "for changes use delta_x or Xgamma, then beta.v2.");
     char *instr = mcp_server_instructions(srv);
     assert_non_null(strstr(instr, "- Numbers: counting things -> alpha\n"));
-    assert_non_null(strstr(instr, "Other tools:\n- beta.v2 -> beta.v2 (changes state; confirm first)"));
+    /* "beta.v2." at the end of a sentence names beta.v2; "Xgamma" does not name gamma */
+    assert_null(strstr(instr, "- beta.v2 -> beta.v2"));
     assert_null(strstr(instr, "- Alpha -> alpha")); /* named by a hint: not repeated */
-    assert_null(strstr(instr, "gamma"));             /* hidden */
+    assert_null(strstr(instr, "-> gamma"));          /* hidden */
     free(instr);
     mcp_server_free(srv, 1000);
 }
