@@ -71,7 +71,7 @@ struct http_sess {
     bool counted;         /* counted in the sessions-open gauge */
     char who[48];         /* the principal that created it */
     unsigned active;      /* atomic: requests in flight (for the per-session limit) */
-    time_t last_used;     /* atomic */
+    uint64_t last_used;   /* atomic: http_now_us() of the last request */
     http_call *live;      /* calls the core still holds */
     http_call *stream;    /* the GET stream, or NULL */
 };
@@ -151,7 +151,9 @@ enum MHD_Result http_mcp_get(struct http_server *hs, struct MHD_Connection *c, h
 enum MHD_Result http_mcp_delete(struct http_server *hs, struct MHD_Connection *c, http_req *r);
 /* The request finished (MHD completed callback): releases what it held. */
 void http_mcp_request_done(struct http_server *hs, http_req *r, bool client_gone);
-void http_sessions_sweep(struct http_server *hs, time_t now);
+void http_sessions_sweep(struct http_server *hs, uint64_t now_us);
+/* A monotonic clock in microseconds. */
+uint64_t http_now_us(void);
 void http_sessions_close_all(struct http_server *hs);
 
 /* ---- http_ops.c: operations endpoints -------------------------------------------------- */

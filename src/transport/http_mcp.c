@@ -69,9 +69,16 @@ static pthread_rwlock_t *sess_life(http_sess *s) { return &((sess_box *)s)->life
  * session shared by many connections must not serialise on a mutex for that. */
 static void sess_ref(http_sess *s) { __atomic_fetch_add(&s->refs, 1, __ATOMIC_RELAXED); }
 
+uint64_t http_now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
 static void sess_touch(http_sess *s)
 {
-    __atomic_store_n(&s->last_used, time(NULL), __ATOMIC_RELAXED);
+    __atomic_store_n(&s->last_used, http_now_us(), __ATOMIC_RELAXED);
 }
 
 static void sess_unref(http_sess *s)
@@ -96,7 +103,7 @@ static http_sess *sess_new(struct http_server *hs, bool stateless)
     s->refs = 1;
     s->hs = hs;
     s->stateless = stateless;
-    s->last_used = time(NULL);
+    s->last_used = http_now_us();
     s->ms = mcp_session_new(hs->srv, on_output, s, stateless ? MCP_SESSION_STATELESS : 0);
     if (!s->ms) {
         sess_unref(s);
@@ -179,26 +186,65 @@ static http_sess *sess_find(struct http_server *hs, const char *id)
     return s;
 }
 
+static void sess_remove(struct http_server *hs, http_sess *s);
+
+/* The least recently used session with nothing in flight and no stream, with a reference
+ * taken; NULL when every session is busy. Caller holds hs->sess_mu. */
+static http_sess *oldest_idle_locked(struct http_server *hs)
+{
+    http_sess *best = NULL;
+    uint64_t best_t = 0;
+    for (unsigned b = 0; b < HTTP_SESSION_BUCKETS; b++)
+        for (http_sess *s = hs->buckets[b]; s; s = s->next_bucket) {
+            uint64_t t = __atomic_load_n(&s->last_used, __ATOMIC_RELAXED);
+            pthread_mutex_lock(&s->mu);
+            bool idle = __atomic_load_n(&s->active, __ATOMIC_RELAXED) == 0 && !s->stream;
+            pthread_mutex_unlock(&s->mu);
+            if (idle && (!best || t < best_t)) {
+                best = s;
+                best_t = t;
+            }
+        }
+    if (best)
+        sess_ref(best);
+    return best;
+}
+
+/* Adds a new session to the table. When the table is full the least recently used idle
+ * session makes room (so one client opening sessions in a loop cannot lock others out); when
+ * every session is busy the new one is refused. */
 static bool sess_insert(struct http_server *hs, http_sess *s)
 {
-    pthread_rwlock_wrlock(&hs->sess_mu);
-    bool ok = !__atomic_load_n(&hs->stopping, __ATOMIC_RELAXED) &&
-              hs->nsessions < hs->cfg.max_sessions;
-    if (ok) {
-        unsigned b = bucket_of(s->id);
-        s->next_bucket = hs->buckets[b];
-        hs->buckets[b] = s;
-        hs->nsessions++;
-        sess_ref(s); /* the table's reference */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        pthread_rwlock_wrlock(&hs->sess_mu);
+        bool stopping = __atomic_load_n(&hs->stopping, __ATOMIC_RELAXED);
+        bool room = hs->nsessions < hs->cfg.max_sessions;
+        http_sess *victim = NULL;
+        if (!stopping && room) {
+            unsigned b = bucket_of(s->id);
+            s->next_bucket = hs->buckets[b];
+            hs->buckets[b] = s;
+            hs->nsessions++;
+            sess_ref(s); /* the table's reference */
+        } else if (!stopping && attempt == 0) {
+            victim = oldest_idle_locked(hs);
+        }
+        pthread_rwlock_unlock(&hs->sess_mu);
+        if (!stopping && room) {
+            pthread_mutex_lock(&s->mu);
+            s->counted = true;
+            pthread_mutex_unlock(&s->mu);
+            http_metrics_sessions_add(hs->metrics, 1);
+            return true;
+        }
+        if (!victim)
+            return false;
+        sb_info(MOD, "session %.8s ended to make room (--max-sessions %u reached)", victim->id,
+                hs->cfg.max_sessions);
+        sess_remove(hs, victim);
+        sess_unref(victim);
     }
-    pthread_rwlock_unlock(&hs->sess_mu);
-    if (ok) {
-        pthread_mutex_lock(&s->mu);
-        s->counted = true;
-        pthread_mutex_unlock(&s->mu);
-        http_metrics_sessions_add(hs->metrics, 1);
-    }
-    return ok;
+    return false;
 }
 
 /* Removes a session from the table (when present) and drops the table's reference. */
@@ -220,7 +266,7 @@ static void sess_remove(struct http_server *hs, http_sess *s)
     }
 }
 
-void http_sessions_sweep(struct http_server *hs, time_t now)
+void http_sessions_sweep(struct http_server *hs, uint64_t now_us)
 {
     http_sess *expired[64];
     size_t n = 0;
@@ -228,9 +274,10 @@ void http_sessions_sweep(struct http_server *hs, time_t now)
     for (unsigned b = 0; b < HTTP_SESSION_BUCKETS && n < 64; b++)
         for (http_sess *s = hs->buckets[b]; s && n < 64; s = s->next_bucket) {
             pthread_mutex_lock(&s->mu);
+            uint64_t used = __atomic_load_n(&s->last_used, __ATOMIC_RELAXED);
             bool idle = __atomic_load_n(&s->active, __ATOMIC_RELAXED) == 0 && !s->stream &&
-                        now - __atomic_load_n(&s->last_used, __ATOMIC_RELAXED) >=
-                            (time_t)hs->cfg.session_idle_s;
+                        used <= now_us &&
+                        now_us - used >= (uint64_t)hs->cfg.session_idle_s * 1000000u;
             pthread_mutex_unlock(&s->mu);
             if (idle) {
                 sess_ref(s);
@@ -1030,7 +1077,10 @@ void http_mcp_request_done(struct http_server *hs, http_req *r, bool client_gone
     r->sess = NULL;
     if (r->counted_active)
         __atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
-    sess_touch(s);
+    /* "Last used" is when a request arrived (so the order of sessions is the order of their
+     * clients' requests); a GET stream counts until it closes. */
+    if (r->method && !strcmp(r->method, "GET"))
+        sess_touch(s);
     if (s->stateless)
         sess_end(s);
     sess_unref(s);

@@ -242,7 +242,7 @@ int http_reload(http_server *hs)
     return 0;
 }
 
-void http_sweep(http_server *hs) { http_sessions_sweep(hs, time(NULL)); }
+void http_sweep(http_server *hs) { http_sessions_sweep(hs, http_now_us()); }
 
 void http_stop(http_server *hs)
 {

@@ -97,6 +97,28 @@ test("per-session limit: one request over it is 429, other sessions are unaffect
   assert.equal(n.status, 202);
 });
 
+test("session limit: the least recently used idle session makes room; busy sessions are kept (503)", async () => {
+  const s = await server(["--max-sessions", "2"]);
+  const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+  const a = await openSession(s.url);
+  const b = await openSession(s.url);
+  assert.equal((await post(s.url, list, sessionHeaders(a))).status, 200); // b is now the older
+  const c = await openSession(s.url);
+  assert.equal((await post(s.url, list, sessionHeaders(b))).status, 404);
+  assert.equal((await post(s.url, list, sessionHeaders(a))).status, 200);
+  assert.equal((await post(s.url, list, sessionHeaders(c))).status, 200);
+  // both remaining sessions busy: a new one is refused
+  const busy = [a, c].map((sid, i) => post(s.url, call(10 + i, "slow", { ms: 3000 }), sessionHeaders(sid)));
+  for (let i = 0; i < 50; i++) { // bounded: until both slow calls are in flight
+    if ((await (await fetch(`${s.base}/healthz`)).json()).calls_in_flight >= 2) break;
+    await sleep(50);
+  }
+  const r = await post(s.url, initBody());
+  assert.equal(r.status, 503);
+  assert.match(r.json.error.message, /too many sessions/);
+  await Promise.all(busy);
+});
+
 test("connection limit: the connection over it gets 503, the server stays up", async () => {
   const s = await server(["--max-connections", "2"]);
   const idle = [];
