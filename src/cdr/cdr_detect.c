@@ -72,7 +72,7 @@ typedef struct cev {
     int64_t start_ms, duration_s, billsec_s;
     uint64_t line;
     int16_t sip, q850;
-    char caller[24], callee[24], call_id[40];
+    char caller[24], callee[24], call_id[CDR_CALL_ID_KEEP];
 } cev;
 
 typedef struct ring {
@@ -88,7 +88,7 @@ typedef struct zev {
     int64_t start_ms;
     uint64_t line;
     int16_t sip, q850;
-    char call_id[28];
+    char call_id[CDR_CALL_ID_KEEP];
 } zev;
 
 typedef struct zr_state {

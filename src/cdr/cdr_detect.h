@@ -82,6 +82,10 @@ typedef struct cdr_thresholds {
 void cdr_thresholds_default(cdr_thresholds *t);
 
 #define CDR_EVIDENCE_STR 48
+/* Call-IDs are kept longer than other evidence strings: a person opens the trace by them.
+ * The detector's own per-key state keeps CDR_CALL_ID_KEEP bytes (NUL included) of each. */
+#define CDR_EVIDENCE_CALL_ID 128
+#define CDR_CALL_ID_KEEP 72
 
 /* One row of evidence: copied out of the record (strings truncated to CDR_EVIDENCE_STR-1). */
 typedef struct cdr_evidence {
@@ -91,7 +95,7 @@ typedef struct cdr_evidence {
     uint64_t line;
     char caller[CDR_EVIDENCE_STR], callee[CDR_EVIDENCE_STR];
     char customer[CDR_EVIDENCE_STR], carrier[CDR_EVIDENCE_STR];
-    char call_id[CDR_EVIDENCE_STR], source_row[CDR_EVIDENCE_STR];
+    char call_id[CDR_EVIDENCE_CALL_ID], source_row[CDR_EVIDENCE_STR];
 } cdr_evidence;
 
 typedef struct cdr_finding {

@@ -895,7 +895,7 @@ static json_t *dup_cards(mcp_call *call, cx_client *c, const diag_ctx *d, const 
 static bool maybe_cut(const char *id)
 {
     size_t n = strlen(id);
-    return n == 27 || n == 39 || n == CDR_EVIDENCE_STR - 1; /* the engine's buffer sizes - 1 */
+    return n == CDR_CALL_ID_KEEP - 1 || n == CDR_EVIDENCE_CALL_ID - 1; /* filled an engine buffer */
 }
 
 static void restore_callids(mcp_call *call, cx_client *c, json_t *findings)
