@@ -133,6 +133,7 @@ typedef struct sip_sdp_media {
     int fmt[SIP_SDP_MAX_FMT];
     sip_str fmt_name[SIP_SDP_MAX_FMT]; /* rtpmap encoding name ("PCMA"), empty when absent */
     int fmt_rate[SIP_SDP_MAX_FMT];
+    sip_str fmt_param[SIP_SDP_MAX_FMT]; /* a=fmtp parameters ("0-16", "annexb=no"), may be empty */
     unsigned n_fmt;
     sip_addr conn;    /* media-level c=, else the session c=; family 0 when none */
     bool conn_zero;   /* c=0.0.0.0 (old-style hold) */

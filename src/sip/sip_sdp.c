@@ -181,6 +181,12 @@ int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp)
                 }
             } else if (cur && v.n > 7 && memcmp(v.p, "rtpmap:", 7) == 0) {
                 rtpmap((sip_str){v.p + 7, v.n - 7}, cur);
+            } else if (cur && v.n > 5 && memcmp(v.p, "fmtp:", 5) == 0) {
+                sip_str f = {v.p + 5, v.n - 5};
+                long pt = num(word(&f));
+                for (unsigned k = 0; k < cur->n_fmt; k++)
+                    if (cur->fmt[k] == pt)
+                        cur->fmt_param[k] = sdp_trim(f);
             } else if (cur && v.n >= 6 && memcmp(v.p, "crypto", 6) == 0) {
                 cur->has_crypto = true;
             }

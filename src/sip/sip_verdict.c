@@ -298,6 +298,20 @@ static void media_findings(sip_dlg *d, bool any_rtp)
                                  "the answer rejected the audio stream (m= port 0)");
         }
     }
+    /* O5: DTMF by RFC 4733 events offered by one side only */
+    if (d->offer.present && d->answer.present && d->answer.n_fmt && !d->answer.port0) {
+        bool te_offer = false, te_answer = false;
+        for (unsigned i = 0; i < d->offer.n_fmt; i++)
+            te_offer |= strcasecmp(d->offer.name[i], "telephone-event") == 0;
+        for (unsigned i = 0; i < d->answer.n_fmt; i++)
+            te_answer |= strcasecmp(d->answer.name[i], "telephone-event") == 0;
+        if (te_offer != te_answer) {
+            sip_evidence ev[2] = {evd(d->offer.frame, d->offer.t), evd(d->answer.frame, d->answer.t)};
+            sip_call_add_finding(c, "media.dtmf_mismatch", SIP_SEV_INFO, ev, 2,
+                                 "telephone-event (RFC 4733 DTMF) is in the %s only: DTMF may go "
+                                 "in-band or be lost", te_offer ? "offer" : "answer");
+        }
+    }
     if (c->final_code == 488 || c->final_code == 606 || c->final_code == 415) {
         sip_evidence ev[2];
         unsigned n = 0;

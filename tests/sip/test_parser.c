@@ -214,6 +214,8 @@ static void sdp_variants(void **st)
     char b[16];
     assert_string_equal(sip_sdp_codec(&sdp.m[0], 1, b, sizeof b), "PCMA");
     assert_string_equal(sip_sdp_codec(&sdp.m[0], 2, b, sizeof b), "telephone-event");
+    assert_true(sip_str_eq(sdp.m[0].fmt_param[2], "0-15"));
+    assert_int_equal(sdp.m[0].fmt_param[0].n, 0);
     char a[SIP_ADDR_STRLEN];
     assert_string_equal(sip_addr_format(&sdp.m[0].conn, a, sizeof a), "10.1.1.1");
     assert_int_equal(sdp.m[1].port, 0);

@@ -627,6 +627,32 @@ static void reinvite_rejected(void **st)
     recs_free(&rs);
 }
 
+/* DTMF events offered but not answered (RFC 4733 on one side only) is noted. */
+static void dtmf_one_side(void **st)
+{
+    (void)st;
+    recs rs = {0};
+    const char *offer = "v=0\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 101\r\n"
+                        "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n";
+    const char *answer = "v=0\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n";
+    add(&rs, 0, "192.0.2.1:5060", "192.0.2.9:5060",
+        "INVITE sip:300@192.0.2.9 SIP/2.0\r\n" HDRS("dtmf1", "a", "", "1", "INVITE", "z9hG4bKd1")
+        "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", "192.0.2.1:5060", "300", strlen(offer), offer);
+    add(&rs, 10, "192.0.2.9:5060", "192.0.2.1:5060",
+        "SIP/2.0 200 OK\r\n" HDRS("dtmf1", "a", ";tag=z", "1", "INVITE", "z9hG4bKd1")
+        "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", "192.0.2.1:5060", "300", strlen(answer), answer);
+    sip_report *r = sip_analyze_records(rs.r, rs.n, NULL);
+    const sip_call *c = &r->calls[0];
+    assert_string_equal(c->codec, "PCMU");
+    bool seen = false;
+    for (size_t i = 0; i < c->n_findings; i++)
+        seen |= strcmp(c->findings[i].code, "media.dtmf_mismatch") == 0 &&
+                strstr(c->findings[i].text, "offer only") != NULL;
+    assert_true(seen);
+    sip_report_free(r);
+    recs_free(&rs);
+}
+
 static void early_media_prack(void **st)
 {
     (void)st;
@@ -798,7 +824,7 @@ int main(void)
         cmocka_unit_test(link_types),           cmocka_unit_test(fragments_ipip_ports),
         cmocka_unit_test(fragment_flood_is_bounded), cmocka_unit_test(tcp_reassembly),
         cmocka_unit_test(plain_text_log),       cmocka_unit_test(register_refresh),
-        cmocka_unit_test(reinvite_rejected),
+        cmocka_unit_test(reinvite_rejected),    cmocka_unit_test(dtmf_one_side),
         cmocka_unit_test(b2bua_legs_and_options), cmocka_unit_test(early_media_prack),
         cmocka_unit_test(rtp_loss_and_wrap),    cmocka_unit_test(streaming_many_calls),
         cmocka_unit_test(summaries_capped_kpis_complete),
