@@ -51,6 +51,21 @@ drive sdk      "$n"    "$cold" -- "$sdk_node" "$work/echo-server-stdio.mjs"
 drive floor    "$n"    "$cold" -- "$work/floor-echo"
 drive c_100k   100000  1       -- "$sb" --conformance-fixtures
 drive sdk_100k 100000  1       -- "$sdk_node" "$work/echo-server-stdio.mjs"
+# CPU per call measured by perf (task-clock of the server process over the whole run, start-up
+# included) — finer than the driver's /proc tick counts. Optional: needs perf.
+if command -v perf >/dev/null 2>&1; then
+  for who in c sdk floor; do
+    case $who in
+      c) cmd=("$sb" --conformance-fixtures) ;;
+      sdk) cmd=("$sdk_node" "$work/echo-server-stdio.mjs") ;;
+      floor) cmd=("$work/floor-echo") ;;
+    esac
+    echo "bench/stdio: ${who}_perf (100000 calls under perf stat)" >&2
+    (cd "$work" && "$node22" stdio-bench.mjs --n 100000 --warmup 500 --cold 1 --tool echo \
+       --args '{"message":"hello"}' -- perf stat -x, -o "$out/${who}_perf.txt" -e task-clock \
+       "${cmd[@]}") > /dev/null || true
+  done
+fi
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
   drive c_1m   1000000 1       -- "$sb" --conformance-fixtures
   drive sdk_1m 1000000 1       -- "$sdk_node" "$work/echo-server-stdio.mjs"
