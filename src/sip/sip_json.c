@@ -68,6 +68,38 @@ static json_t *timings_json(const sip_timings *t)
                      jms(t->disconnect_ms), "finalMs", jms(t->final_ms));
 }
 
+/* The raw text with the digest response of Authorization / Proxy-Authorization masked: it is
+ * derived from the password (an offline guessing target), so it never leaves in a result. */
+static json_t *raw_masked(const char *raw, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (!c)
+        return json_null();
+    memcpy(c, raw, n);
+    c[n] = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && c[e] != '\n')
+            e++;
+        bool auth = (e - i > 14 && strncasecmp(c + i, "authorization:", 14) == 0) ||
+                    (e - i > 20 && strncasecmp(c + i, "proxy-authorization:", 20) == 0);
+        for (size_t k = i; auth && k + 9 <= e; k++) {
+            if (strncasecmp(c + k, "response=", 9) != 0)
+                continue;
+            size_t v = k + 9;
+            if (v < e && c[v] == '"')
+                v++;
+            while (v < e && c[v] != '"' && c[v] != ',' && c[v] != '\r')
+                c[v++] = '*';
+            break;
+        }
+        i = e + 1;
+    }
+    json_t *s = json_stringn(c, n);
+    free(c);
+    return s ? s : json_null();
+}
+
 static json_t *msg_json(const sip_msg_rec *m)
 {
     json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:s,s:s,s:b}", "frame", (json_int_t)m->frame, "time",
@@ -77,7 +109,7 @@ static json_t *msg_json(const sip_msg_rec *m)
     if (m->sdp_brief)
         json_object_set_new(o, "sdp", json_string(m->sdp_brief));
     if (m->raw)
-        json_object_set_new(o, "raw", json_stringn(m->raw, m->raw_len));
+        json_object_set_new(o, "raw", raw_masked(m->raw, m->raw_len));
     return o;
 }
 
