@@ -104,6 +104,90 @@ static size_t arg_size(const json_t *args, const char *name)
     return v > 0 ? (size_t)v : 0;
 }
 
+/* ---- text views of the JSON (clients that pass only text content to the model see the
+ * same answer as structuredContent, compactly) ------------------------------------------------ */
+
+static const char *jstr(const json_t *o, const char *key, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : dflt;
+}
+
+/* "1-25538@127.0.0.1  failed 404 Not Found (Q.850 1 UNALLOCATED_NUMBER), PDD 2.1 s, 1 retransmission" */
+static void text_call_line(FILE *f, const json_t *c)
+{
+    fprintf(f, "- %s  %s", jstr(c, "callId", "?"), jstr(c, "outcome", "?"));
+    json_t *code = json_object_get(c, "finalCode");
+    if (json_is_integer(code))
+        fprintf(f, " %lld %s", (long long)json_integer_value(code), jstr(c, "finalPhrase", ""));
+    json_t *q = json_object_get(c, "q850");
+    if (json_is_integer(q))
+        fprintf(f, " (Q.850 %lld %s)", (long long)json_integer_value(q), jstr(c, "q850Name", ""));
+    json_t *pdd = json_object_get(json_object_get(c, "timings"), "pddMs");
+    if (json_is_number(pdd))
+        fprintf(f, ", PDD %.0f ms", json_number_value(pdd));
+    json_int_t rtx = json_integer_value(json_object_get(c, "retransmissions"));
+    if (rtx > 0)
+        fprintf(f, ", %lld retransmission%s", (long long)rtx, rtx == 1 ? "" : "s");
+    fputc('\n', f);
+    json_t *findings = json_object_get(c, "findings");
+    for (size_t i = 0; i < json_array_size(findings); i++) {
+        const json_t *fd = json_array_get(findings, i);
+        if (strcmp(jstr(fd, "severity", "info"), "info") != 0)
+            fprintf(f, "    [%s] %s\n", jstr(fd, "severity", ""), jstr(fd, "text", ""));
+    }
+}
+
+static void text_problems(FILE *f, const json_t *problems)
+{
+    if (json_array_size(problems))
+        fputs("\nProblems, most serious first:\n", f);
+    for (size_t i = 0; i < json_array_size(problems); i++) {
+        const json_t *p = json_array_get(problems, i);
+        const json_t *ex = json_array_get(json_object_get(p, "examples"), 0);
+        fprintf(f, "- [%s] %s: %lld call(s), e.g. %s: %s\n", jstr(p, "severity", ""),
+                jstr(p, "code", ""), (long long)json_integer_value(json_object_get(p, "calls")),
+                jstr(ex, "callId", "?"), jstr(ex, "text", ""));
+    }
+}
+
+static void text_calls(FILE *f, const json_t *calls, const char *heading)
+{
+    if (json_array_size(calls))
+        fprintf(f, "\n%s\n", heading);
+    for (size_t i = 0; i < json_array_size(calls); i++)
+        text_call_line(f, json_array_get(calls, i));
+}
+
+/* Appends the text view built by fn(FILE*, o) as one text block. */
+static void text_block(mcp_call *call, const json_t *o, const char *lead,
+                       void (*fn)(FILE *f, const json_t *o))
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        mcp_call_text(call, "%s", lead);
+        return;
+    }
+    fputs(lead, f);
+    fn(f, o);
+    fclose(f);
+    mcp_call_text(call, "%s", text);
+    free(text);
+}
+
+static void analyze_text(FILE *f, const json_t *o)
+{
+    text_problems(f, json_object_get(o, "problems"));
+    text_calls(f, json_object_get(o, "calls"), "Calls:");
+}
+
+static void problems_text(FILE *f, const json_t *o)
+{
+    text_calls(f, json_object_get(o, "calls"), "Matching calls:");
+}
+
 /* ---- analyze_capture ------------------------------------------------------------------------ */
 
 static void analyze_capture(mcp_call *call, const json_t *args)
@@ -118,20 +202,20 @@ static void analyze_capture(mcp_call *call, const json_t *args)
         mcp_call_error(call, "could not build the result (out of memory)");
         return;
     }
-    mcp_call_text(call,
-                  "%s: %llu SIP messages, %zu Call-IDs (%zu calls: %zu answered, %zu failed, "
-                  "%zu cancelled, %zu timeout, %zu no response, %zu incomplete; %zu REGISTER, "
-                  "%zu OPTIONS), %llu retransmissions, ASR %.1f%%. %zu problem kinds ranked in "
-                  "structuredContent.problems; calls %zu-%zu of %zu listed.",
-                  r->source_format, (unsigned long long)r->n_messages,
-                  r->n_calls + r->n_calls_dropped, r->n_invite_calls, r->by_outcome[SIP_OUT_ANSWERED],
-                  r->by_outcome[SIP_OUT_FAILED], r->by_outcome[SIP_OUT_CANCELLED],
-                  r->by_outcome[SIP_OUT_TIMEOUT], r->by_outcome[SIP_OUT_NO_RESPONSE],
-                  r->by_outcome[SIP_OUT_INCOMPLETE], r->n_register, r->n_options,
-                  (unsigned long long)r->n_retransmissions, r->asr < 0 ? 0 : r->asr,
-                  json_array_size(json_object_get(o, "problems")),
-                  json_array_size(json_object_get(o, "calls")) ? offset + 1 : 0,
-                  offset + json_array_size(json_object_get(o, "calls")), r->n_calls);
+    char lead[640];
+    snprintf(lead, sizeof lead,
+             "%s: %llu SIP messages, %zu Call-IDs (%zu calls: %zu answered, %zu failed, "
+             "%zu cancelled, %zu timeout, %zu no response, %zu incomplete; %zu REGISTER, "
+             "%zu OPTIONS), %llu retransmissions, ASR %.1f%%; calls %zu-%zu of %zu listed.\n",
+             r->source_format, (unsigned long long)r->n_messages,
+             r->n_calls + r->n_calls_dropped, r->n_invite_calls, r->by_outcome[SIP_OUT_ANSWERED],
+             r->by_outcome[SIP_OUT_FAILED], r->by_outcome[SIP_OUT_CANCELLED],
+             r->by_outcome[SIP_OUT_TIMEOUT], r->by_outcome[SIP_OUT_NO_RESPONSE],
+             r->by_outcome[SIP_OUT_INCOMPLETE], r->n_register, r->n_options,
+             (unsigned long long)r->n_retransmissions, r->asr < 0 ? 0 : r->asr,
+             json_array_size(json_object_get(o, "calls")) ? offset + 1 : 0,
+             offset + json_array_size(json_object_get(o, "calls")), r->n_calls);
+    text_block(call, o, lead, analyze_text);
     mcp_call_structured(call, o);
     sip_report_free(r);
 }
@@ -239,8 +323,10 @@ static void find_sip_problems(mcp_call *call, const json_t *args)
                           (json_int_t)offset, "calls", calls, "hasMore", more);
     if (more)
         json_object_set_new(o, "nextOffset", json_integer((json_int_t)(offset + json_array_size(calls))));
-    mcp_call_text(call, "%zu of %zu Call-IDs match the filters; %zu listed from offset %zu%s.",
-                  total, r->n_calls, json_array_size(calls), offset, more ? " (more: use nextOffset)" : "");
+    char lead[256];
+    snprintf(lead, sizeof lead, "%zu of %zu Call-IDs match the filters; %zu listed from offset %zu%s.\n",
+             total, r->n_calls, json_array_size(calls), offset, more ? " (more: use nextOffset)" : "");
+    text_block(call, o, lead, problems_text);
     mcp_call_structured(call, o);
     sip_report_free(r);
 }
