@@ -400,6 +400,42 @@ out:
 
 /* ---- search_cdrs ---------------------------------------------------------------------------------- */
 
+static const char *row_str(const json_t *row, const char *key)
+{
+    const char *v = json_string_value(json_object_get(row, key));
+    return v && *v ? v : "-";
+}
+
+/* The page as text too: one line per CDR, so a client that shows the model only text content
+ * gives it the same rows as structuredContent. */
+static void search_text(mcp_call *call, const json_t *page, json_int_t total, json_int_t off, size_t got)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    fprintf(f, "%lld matching CDRs; rows %lld..%lld shown%s.\n", (long long)total,
+            (long long)(got ? off + 1 : 0), (long long)(off + (json_int_t)got),
+            json_is_true(json_object_get(page, "hasMore")) ? " (more: use nextOffset)" : "");
+    const json_t *rows = json_object_get(page, "rows");
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const json_t *r = json_array_get(rows, i);
+        fprintf(f, "- %s %s -> %s %s", row_str(r, "start"), row_str(r, "caller"), row_str(r, "callee"),
+                row_str(r, "disposition"));
+        if (json_integer_value(json_object_get(r, "sip_code")))
+            fprintf(f, " %lld", (long long)json_integer_value(json_object_get(r, "sip_code")));
+        if (json_integer_value(json_object_get(r, "q850")))
+            fprintf(f, " (Q.850 %lld)", (long long)json_integer_value(json_object_get(r, "q850")));
+        fprintf(f, ", %lld s billed, customer %s, carrier %s, Call-ID %s\n",
+                (long long)json_integer_value(json_object_get(r, "billsec_s")), row_str(r, "customer"),
+                row_str(r, "carrier"), row_str(r, "call_id"));
+    }
+    fclose(f);
+    mcp_call_text(call, "%s", text);
+    free(text);
+}
+
 static void search_cdrs(mcp_call *call, const json_t *args)
 {
     common c;
@@ -421,8 +457,7 @@ static void search_cdrs(mcp_call *call, const json_t *args)
         size_t got = json_array_size(json_object_get(page, "rows"));
         if (json_is_true(json_object_get(page, "hasMore")))
             json_object_set_new(page, "nextOffset", json_integer(off + (json_int_t)got));
-        mcp_call_text(call, "%lld matching CDRs; rows %lld..%lld shown.", (long long)total,
-                      (long long)(got ? off + 1 : 0), (long long)(off + (json_int_t)got));
+        search_text(call, page, total, off, got);
         mcp_call_structured(call, page);
     }
     cdr_store_close(s);
