@@ -13,52 +13,15 @@
 #include "mcp/mcp_tool.h"
 #include "sip/sip_read.h"
 #include "sip/sip_render.h"
+#include "tools/datadir.h"
 #include "tools/tools.h"
 
 typedef struct capture_family {
-    char **dirs; /* realpath of each allowed directory */
-    size_t n;
+    tools_datadirs data;
 } capture_family;
 
 /* ---- paths --------------------------------------------------------------------------------- */
 
-static bool under(const char *path, const char *dir)
-{
-    size_t n = strlen(dir);
-    if (n == 1 && dir[0] == '/')
-        return true;
-    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
-}
-
-/* Resolves a user path to a real file under an allowed directory; NULL + message otherwise. */
-static char *resolve(const capture_family *f, const char *path, char *err, size_t errlen)
-{
-    if (!path || !*path || strlen(path) >= PATH_MAX) {
-        snprintf(err, errlen, "path is empty or too long");
-        return NULL;
-    }
-    char cand[PATH_MAX * 2];
-    for (size_t i = 0; i < (path[0] == '/' ? 1 : f->n); i++) {
-        if (path[0] == '/')
-            snprintf(cand, sizeof cand, "%s", path);
-        else
-            snprintf(cand, sizeof cand, "%s/%s", f->dirs[i], path);
-        char *real = realpath(cand, NULL);
-        if (!real)
-            continue;
-        for (size_t k = 0; k < f->n; k++)
-            if (under(real, f->dirs[k]))
-                return real;
-        free(real);
-        snprintf(err, errlen,
-                 "%s is outside the directories this server may read (--data-dir); copy the "
-                 "capture there or start the server with --data-dir pointing at it", path);
-        return NULL;
-    }
-    snprintf(err, errlen, "%s: no such file under the allowed data directories (%s%s)", path,
-             f->n ? f->dirs[0] : "none", f->n > 1 ? ", ..." : "");
-    return NULL;
-}
 
 static int on_progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -77,7 +40,7 @@ static sip_report *load(mcp_call *call, const json_t *args, const sip_engine_opt
 {
     const capture_family *f = mcp_call_data(call);
     char err[600];
-    char *real = resolve(f, json_string_value(json_object_get(args, "path")), err, sizeof err);
+    char *real = tools_datadirs_resolve(&f->data, json_string_value(json_object_get(args, "path")), err, sizeof err);
     if (!real) {
         mcp_call_error(call, "%s", err);
         return NULL;
@@ -229,7 +192,7 @@ static void get_call_flow(mcp_call *call, const json_t *args)
     const char *fmt = json_string_value(json_object_get(args, "format"));
     bool raw = json_is_true(json_object_get(args, "include_raw"));
     char err[600];
-    char *real = resolve(f, json_string_value(json_object_get(args, "path")), err, sizeof err);
+    char *real = tools_datadirs_resolve(&f->data, json_string_value(json_object_get(args, "path")), err, sizeof err);
     if (!real) {
         mcp_call_error(call, "%s", err);
         return;
@@ -436,25 +399,16 @@ static const mcp_tool_def capture_tools[] = {
 static void family_free(void *p)
 {
     capture_family *f = p;
-    for (size_t i = 0; i < f->n; i++)
-        free(f->dirs[i]);
-    free(f->dirs);
+    tools_datadirs_free(&f->data);
     free(f);
 }
 
 int capture_tools_register(mcp_registry *reg, const sb_options *opt)
 {
     capture_family *f = calloc(1, sizeof *f);
-    size_t n = opt && opt->n_data_dirs ? opt->n_data_dirs : 1;
-    if (!f || !(f->dirs = calloc(n, sizeof *f->dirs))) {
+    if (!f || tools_datadirs_init(&f->data, opt) < 0) {
         free(f);
         return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *d = opt && opt->n_data_dirs ? opt->data_dirs[i] : ".";
-        char *real = realpath(d, NULL);
-        if (real)
-            f->dirs[f->n++] = real;
     }
     if (mcp_registry_add_table(reg, capture_tools, f) < 0) {
         family_free(f);

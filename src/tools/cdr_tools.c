@@ -20,54 +20,18 @@
 #include "cdr/cdr_report.h"
 #include "cdr/cdr_store.h"
 #include "mcp/mcp_tool.h"
+#include "tools/datadir.h"
 #include "tools/tools.h"
 #include "util/log.h"
 
 typedef struct cdr_family {
-    char **dirs; /* realpath of each allowed directory */
-    size_t n;
+    tools_datadirs data;
     char *store_path; /* NULL = the XDG default */
     const sb_phone_country *country; /* SB_DEFAULT_COUNTRY, used when a call names none */
 } cdr_family;
 
 /* ---- arguments ------------------------------------------------------------------------------ */
 
-static bool under(const char *path, const char *dir)
-{
-    size_t n = strlen(dir);
-    if (n == 1 && dir[0] == '/')
-        return true;
-    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
-}
-
-static char *resolve(const cdr_family *f, const char *path, char *err, size_t errlen)
-{
-    if (!path || !*path || strlen(path) >= PATH_MAX) {
-        snprintf(err, errlen, "path is empty or too long");
-        return NULL;
-    }
-    char cand[PATH_MAX * 2];
-    for (size_t i = 0; i < (path[0] == '/' ? 1 : f->n); i++) {
-        if (path[0] == '/')
-            snprintf(cand, sizeof cand, "%s", path);
-        else
-            snprintf(cand, sizeof cand, "%s/%s", f->dirs[i], path);
-        char *real = realpath(cand, NULL);
-        if (!real)
-            continue;
-        for (size_t k = 0; k < f->n; k++)
-            if (under(real, f->dirs[k]))
-                return real;
-        free(real);
-        snprintf(err, errlen,
-                 "%s is outside the directories this server may read (--data-dir); copy the file "
-                 "there or start the server with --data-dir pointing at it", path);
-        return NULL;
-    }
-    snprintf(err, errlen, "%s: no such file under the allowed data directories (%s%s)", path,
-             f->n ? f->dirs[0] : "none", f->n > 1 ? ", ..." : "");
-    return NULL;
-}
 
 static const char *str_arg(const json_t *args, const char *k)
 {
@@ -146,7 +110,7 @@ static int parse_common(mcp_call *call, const json_t *args, common *c)
     if (json_is_boolean(ans))
         c->f.answered = json_is_true(ans) ? 1 : 0;
     const char *path = str_arg(args, "path");
-    if (path && !(c->path = resolve(fam, path, c->err, sizeof c->err)))
+    if (path && !(c->path = tools_datadirs_resolve(&fam->data, path, c->err, sizeof c->err)))
         return -1;
     return 0;
 }
@@ -618,9 +582,7 @@ static const mcp_tool_def cdr_tools[] = {
 static void family_free(void *p)
 {
     cdr_family *f = p;
-    for (size_t i = 0; i < f->n; i++)
-        free(f->dirs[i]);
-    free(f->dirs);
+    tools_datadirs_free(&f->data);
     free(f->store_path);
     free(f);
 }
@@ -628,16 +590,9 @@ static void family_free(void *p)
 int cdr_tools_register(mcp_registry *reg, const sb_options *opt)
 {
     cdr_family *f = calloc(1, sizeof *f);
-    size_t n = opt && opt->n_data_dirs ? opt->n_data_dirs : 1;
-    if (!f || !(f->dirs = calloc(n, sizeof *f->dirs))) {
+    if (!f || tools_datadirs_init(&f->data, opt) < 0) {
         free(f);
         return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *d = opt && opt->n_data_dirs ? opt->data_dirs[i] : ".";
-        char *real = realpath(d, NULL);
-        if (real)
-            f->dirs[f->n++] = real;
     }
     if (opt && opt->store_path)
         f->store_path = strdup(opt->store_path);
