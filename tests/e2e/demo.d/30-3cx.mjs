@@ -1,28 +1,19 @@
 // Demo steps of the 3CX family: starts the XAPI simulator (build/tcx-sim, fixed "now" on the
 // Berlin spring DST day, stops by itself) and asks what a PBX administrator would ask.
-import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
+import { startSimulator } from "../sim-lib.mjs";
 
 const NOW = "2026-03-29T20:00:00Z";
 let sim;
 
 export async function setup(ctx) {
   const bin = process.env.TCX_SIM ?? join(dirname(ctx.switchboard), "tcx-sim");
-  sim = spawn(bin, ["--listen", "127.0.0.1:0", "--now", NOW, "--max-seconds", "300"], { stdio: ["ignore", "pipe", "ignore"] });
-  const base = await new Promise((resolve, reject) => {
-    let buf = "";
-    const t = setTimeout(() => reject(new Error("tcx-sim did not start")), 10000);
-    sim.on("error", (e) => { clearTimeout(t); reject(e); });
-    sim.stdout.on("data", (c) => {
-      buf += c;
-      const m = buf.match(/listening on (http:\/\/[^\s]+)/);
-      if (m) { clearTimeout(t); resolve(m[1]); }
-    });
-  });
+  sim = await startSimulator(bin, ["--now", NOW]);
+  const base = sim.base;
   return {
     env: { TCX_FQDN: "pbx.example.com", TCX_BASE_URL: base, TCX_CLIENT_ID: "900", TCX_CLIENT_SECRET: "sim-secret-900",
            TCX_TIMEZONE: "Europe/Berlin", TCX_DEFAULT_COUNTRY: "DE" },
-    cleanup: async () => sim?.kill("SIGTERM"),
+    cleanup: async () => sim?.stop(),
   };
 }
 

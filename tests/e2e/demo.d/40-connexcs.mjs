@@ -1,28 +1,19 @@
 // Demo steps of the ConnexCS family: starts the ConnexCS simulator (build/connexcs-sim, fixed
 // "now", stops by itself) and asks what an operator would ask of the switch.
-import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
+import { startSimulator } from "../sim-lib.mjs";
 
 const NOW = "2026-03-01T12:00:00Z";
 let sim;
 
 export async function setup(ctx) {
   const bin = process.env.CX_SIM ?? join(dirname(ctx.switchboard), "connexcs-sim");
-  sim = spawn(bin, ["--listen", "127.0.0.1:0", "--now", NOW, "--max-seconds", "300"], { stdio: ["ignore", "pipe", "ignore"] });
-  const base = await new Promise((resolve, reject) => {
-    let buf = "";
-    const t = setTimeout(() => reject(new Error("connexcs-sim did not start")), 10000);
-    sim.on("error", (e) => { clearTimeout(t); reject(e); });
-    sim.stdout.on("data", (c) => {
-      buf += c;
-      const m = buf.match(/listening on (http:\/\/[^\s]+)/);
-      if (m) { clearTimeout(t); resolve(m[1]); }
-    });
-  });
+  sim = await startSimulator(bin, ["--now", NOW]);
+  const base = sim.base;
   return {
     env: { API_USERNAME: "api@sim.connexcs.net", API_PASSWORD: "sim-password", CONNEXCS_BASE_URL: `${base}/api/cp/`,
            CONNEXCS_NOW: NOW },
-    cleanup: async () => sim?.kill("SIGTERM"),
+    cleanup: async () => sim?.stop(),
   };
 }
 
