@@ -2,9 +2,11 @@
  * Content-Length. Views only (see sip_msg.h); every loop is bounded by the input length. */
 #include "sip/sip_msg.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static const char *const method_names[SIP_M_COUNT] = {
     "", "INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "PRACK", "UPDATE",
@@ -16,20 +18,40 @@ static int lower(int c)
     return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-static bool is_ws(char c)
+/* Character classes, one table load per byte in the scanning loops: C_WS white space
+ * (SP HT CR LF), C_TOK RFC 3261 token characters, C_DIG digits, C_STOP the end of a
+ * parameter value (';' ',' or white space). */
+enum { C_WS = 1, C_TOK = 2, C_DIG = 4, C_STOP = 8 };
+static const unsigned char cls[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 0, 0, 9, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    9, 2, 0, 0, 0, 2, 0, 2, 0, 0, 2, 2, 8, 2, 2, 0,
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 8, 0, 0, 0, 0,
+    0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 2, 0,
+};
+
+static inline bool is_ws(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    return cls[(unsigned char)c] & C_WS;
 }
 
-static bool is_digit(char c)
+static inline bool is_digit(char c)
 {
-    return c >= '0' && c <= '9';
+    return cls[(unsigned char)c] & C_DIG;
 }
 
-static bool is_token_char(char c)
+static inline bool is_token_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) ||
-           (c && strchr("-.!%*_+`'~", c) != NULL);
+    return cls[(unsigned char)c] & C_TOK;
+}
+
+/* ';' ',' or white space: where a parameter value ends */
+static inline bool is_pstop(char c)
+{
+    return cls[(unsigned char)c] & C_STOP;
 }
 
 bool sip_str_eq(sip_str s, const char *lit)
@@ -82,8 +104,17 @@ uint64_t sip_hash(const void *p, size_t n)
         s += 8;
         n -= 8;
     }
+    /* the 0..7 tail bytes at their little-endian positions, as memcpy into a zeroed word
+     * would place them, from two overlapping loads instead of a variable-length copy */
     uint64_t v = 0;
-    memcpy(&v, s, n);
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        v = (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+    } else if (n) {
+        v = (uint64_t)s[0] | (uint64_t)s[n / 2] << (8 * (n / 2)) | (uint64_t)s[n - 1] << (8 * (n - 1));
+    }
     h ^= v;
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 29;
@@ -94,10 +125,58 @@ uint64_t sip_hash(const void *p, size_t n)
 
 /* Case-insensitive equality with a lowercase literal (header and parameter names: letters,
  * digits, '-', '.', '_', where OR-ing 0x20 lowercases letters and leaves the rest alone). */
+static inline uint64_t ld64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t ld32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The index of the first a or b in p[i..len), or len. SSE2 16 bytes at a time where the
+ * input has them (header lines are tens of bytes: cheaper than a libc call per line). */
+static inline size_t find2(const char *p, size_t i, size_t len, char a, char b)
+{
+#ifdef __SSE2__
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)));
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    while (i < len && p[i] != a && p[i] != b)
+        i++;
+    return i;
+}
+
+/* memchr for the short spans of header values, inlined */
+static inline const char *mchr(const char *p, char c, size_t n)
+{
+    size_t k = find2(p, 0, n, c, c);
+    return k < n ? p + k : NULL;
+}
+
+/* Word-wide: OR-ing 0x20 into every byte of a word is OR-ing it into each byte; names of 4
+ * bytes or more are covered by two overlapping loads of 8 (or 4) bytes. */
 static inline bool ieq_lower(sip_str s, const char *lit, size_t n)
 {
     if (s.n != n)
         return false;
+    if (n >= 8)
+        return (ld64(s.p) | 0x2020202020202020ULL) == ld64(lit) &&
+               (ld64(s.p + n - 8) | 0x2020202020202020ULL) == ld64(lit + n - 8);
+    if (n >= 4)
+        return (ld32(s.p) | 0x20202020U) == ld32(lit) &&
+               (ld32(s.p + n - 4) | 0x20202020U) == ld32(lit + n - 4);
     for (size_t i = 0; i < n; i++)
         if ((s.p[i] | 0x20) != lit[i])
             return false;
@@ -139,14 +218,33 @@ static long parse_num(const char *p, size_t n, size_t *used)
     return i ? v : -1;
 }
 
+/* By length, then fixed-size compares (inlined; exact, case-sensitive as RFC 3261 says). */
 sip_method sip_method_from(const char *p, size_t n)
 {
-    static const unsigned char len[SIP_M_COUNT] = {0, 6, 3, 3, 6, 8, 7, 5, 6, 4, 5, 6, 9, 7, 7};
-    if (n < 3 || n > 9)
-        return SIP_M_UNKNOWN;
-    for (int m = 1; m < SIP_M_COUNT; m++)
-        if (len[m] == n && method_names[m][0] == p[0] && memcmp(method_names[m], p, n) == 0)
-            return (sip_method)m;
+#define M_IS(lit, m)                                                                          \
+    if (memcmp(p, lit, sizeof lit - 1) == 0)                                                  \
+        return m;
+    switch (n) {
+    case 3:
+        M_IS("ACK", SIP_M_ACK) M_IS("BYE", SIP_M_BYE) break;
+    case 4:
+        M_IS("INFO", SIP_M_INFO) break;
+    case 5:
+        M_IS("PRACK", SIP_M_PRACK) M_IS("REFER", SIP_M_REFER) break;
+    case 6:
+        M_IS("INVITE", SIP_M_INVITE) M_IS("CANCEL", SIP_M_CANCEL) M_IS("UPDATE", SIP_M_UPDATE)
+        M_IS("NOTIFY", SIP_M_NOTIFY) break;
+    case 7:
+        M_IS("OPTIONS", SIP_M_OPTIONS) M_IS("MESSAGE", SIP_M_MESSAGE)
+        M_IS("PUBLISH", SIP_M_PUBLISH) break;
+    case 8:
+        M_IS("REGISTER", SIP_M_REGISTER) break;
+    case 9:
+        M_IS("SUBSCRIBE", SIP_M_SUBSCRIBE) break;
+    default:
+        break;
+    }
+#undef M_IS
     return SIP_M_UNKNOWN;
 }
 
@@ -167,7 +265,7 @@ bool sip_looks_like_sip(const char *data, size_t len)
     if (i < 3 || i >= len || data[i] != ' ')
         return false;
     /* the line must end with SIP/2.0 */
-    const char *nl = memchr(data, '\n', len < 2048 ? len : 2048);
+    const char *nl = mchr(data, '\n', len < 2048 ? len : 2048);
     if (!nl)
         nl = data + (len < 2048 ? len : 2048);
     size_t ll = (size_t)(nl - data);
@@ -181,7 +279,7 @@ void sip_split_hostport(sip_str hp, sip_str *host, int *port)
     hp = trim(hp);
     *port = 0;
     if (hp.n && hp.p[0] == '[') {
-        const char *e = memchr(hp.p, ']', hp.n);
+        const char *e = mchr(hp.p, ']', hp.n);
         if (!e) {
             *host = (sip_str){hp.p + 1, hp.n - 1};
             return;
@@ -194,9 +292,9 @@ void sip_split_hostport(sip_str hp, sip_str *host, int *port)
             *port = 0;
         return;
     }
-    const char *c = memchr(hp.p, ':', hp.n);
+    const char *c = mchr(hp.p, ':', hp.n);
     /* more than one colon and no brackets: a bare IPv6 address without port */
-    if (c && memchr(c + 1, ':', hp.n - (size_t)(c - hp.p) - 1))
+    if (c && mchr(c + 1, ':', hp.n - (size_t)(c - hp.p) - 1))
         c = NULL;
     if (!c) {
         *host = hp;
@@ -289,7 +387,7 @@ static void name_addr(sip_str v, sip_str *uri, sip_str *params)
     }
     if (lt) {
         size_t rest = v.n - (size_t)(lt - v.p);
-        const char *gt = memchr(lt, '>', rest);
+        const char *gt = mchr(lt, '>', rest);
         if (!gt)
             gt = v.p + v.n;
         *uri = (sip_str){lt + 1, (size_t)(gt - lt - 1)};
@@ -297,7 +395,7 @@ static void name_addr(sip_str v, sip_str *uri, sip_str *params)
         *params = after ? (sip_str){gt + 1, after - 1} : (sip_str){gt, 0};
         return;
     }
-    const char *sc = memchr(v.p, ';', v.n);
+    const char *sc = mchr(v.p, ';', v.n);
     if (!sc) {
         *uri = v;
         *params = (sip_str){v.p + v.n, 0};
@@ -313,7 +411,7 @@ static void uri_parts(sip_str uri, sip_str *user, sip_str *hostport)
     uri = trim(uri);
     *user = (sip_str){uri.p, 0};
     *hostport = (sip_str){uri.p, 0};
-    const char *c = memchr(uri.p, ':', uri.n);
+    const char *c = mchr(uri.p, ':', uri.n);
     if (!c)
         return;
     sip_str rest = {c + 1, uri.n - (size_t)(c - uri.p) - 1};
@@ -322,10 +420,10 @@ static void uri_parts(sip_str uri, sip_str *user, sip_str *hostport)
            !is_ws(rest.p[end]))
         end++;
     rest.n = end;
-    const char *at = memchr(rest.p, '@', rest.n);
+    const char *at = mchr(rest.p, '@', rest.n);
     if (at) {
         sip_str u = {rest.p, (size_t)(at - rest.p)};
-        const char *pw = memchr(u.p, ':', u.n);
+        const char *pw = mchr(u.p, ':', u.n);
         if (pw)
             u.n = (size_t)(pw - u.p);
         *user = u;
@@ -342,11 +440,11 @@ static void uri_parts(sip_str uri, sip_str *user, sip_str *hostport)
  * The URI's user part is left to sip_msg_details (only a call's first request needs it). */
 static void parse_tag(sip_str v, sip_str *tag)
 {
-    const char *gt = memchr(v.p, '>', v.n);
+    const char *gt = mchr(v.p, '>', v.n);
     size_t i = gt ? (size_t)(gt - v.p) + 1 : 0;
     *tag = (sip_str){NULL, 0};
     while (i < v.n) {
-        const char *sc = memchr(v.p + i, ';', v.n - i);
+        const char *sc = mchr(v.p + i, ';', v.n - i);
         if (!sc)
             return;
         i = (size_t)(sc - v.p) + 1;
@@ -362,7 +460,7 @@ static void parse_tag(sip_str v, sip_str *tag)
                 while (k < v.n && (v.p[k] == ' ' || v.p[k] == '\t'))
                     k++;
                 size_t s = k;
-                while (k < v.n && v.p[k] != ';' && v.p[k] != ',' && !is_ws(v.p[k]))
+                while (k < v.n && !is_pstop(v.p[k]))
                     k++;
                 *tag = (sip_str){v.p + s, k - s};
                 return;
@@ -416,7 +514,7 @@ static void parse_via(sip_str v, sip_via *via)
             while (i < v.n && is_ws(v.p[i]))
                 i++;
             size_t vs = i;
-            while (i < v.n && v.p[i] != ';' && v.p[i] != ',' && !is_ws(v.p[i]))
+            while (i < v.n && !is_pstop(v.p[i]))
                 i++;
             val = (sip_str){v.p + vs, i - vs};
         }
@@ -455,7 +553,7 @@ static void parse_reason(sip_str v, sip_msg *m)
 {
     sip_str el;
     while (next_elem(&v, &el)) {
-        const char *sc = memchr(el.p, ';', el.n);
+        const char *sc = mchr(el.p, ';', el.n);
         sip_str proto = trim((sip_str){el.p, sc ? (size_t)(sc - el.p) : el.n});
         sip_str params = sc ? (sip_str){sc, el.n - (size_t)(sc - el.p)} : (sip_str){el.p, 0};
         sip_str cause, text;
@@ -483,10 +581,10 @@ static void parse_warning(sip_str v, sip_msg *m)
     if (c < 100 || c > 999)
         return;
     m->warning_code = (int)c;
-    const char *q = memchr(v.p, '"', v.n);
+    const char *q = mchr(v.p, '"', v.n);
     if (q) {
         size_t rest = v.n - (size_t)(q - v.p) - 1;
-        const char *e = memchr(q + 1, '"', rest);
+        const char *e = mchr(q + 1, '"', rest);
         m->warning_text = (sip_str){q + 1, e ? (size_t)(e - q - 1) : rest};
     }
 }
@@ -534,7 +632,7 @@ static void parse_challenge(sip_str v, sip_msg *m)
             const char *s = rest.p + 6;
             size_t n = rest.n - 6;
             if (n && *s == '"') {
-                const char *e = memchr(s + 1, '"', n - 1);
+                const char *e = mchr(s + 1, '"', n - 1);
                 m->auth_realm = (sip_str){s + 1, e ? (size_t)(e - s - 1) : n - 1};
             }
         }
@@ -561,67 +659,89 @@ enum hdr {
     H_RETRY,
 };
 
-static const struct {
-    const char *name;
-    unsigned char len;
-    enum hdr h;
-} hdr_names[] = {
-    {"authorization", 13, H_AUTHZ},
-    {"call-id", 7, H_CALLID},
-    {"cseq", 4, H_CSEQ},
-    {"contact", 7, H_CONTACT},
-    {"content-length", 14, H_CLEN},
-    {"content-type", 12, H_CTYPE},
-    {"c", 1, H_CTYPE},
-    {"from", 4, H_FROM},
-    {"f", 1, H_FROM},
-    {"i", 1, H_CALLID},
-    {"l", 1, H_CLEN},
-    {"m", 1, H_CONTACT},
-    {"proxy-authenticate", 18, H_WWWAUTH},
-    {"proxy-authorization", 19, H_AUTHZ},
-    {"reason", 6, H_REASON},
-    {"record-route", 12, H_RR},
-    {"retry-after", 11, H_RETRY},
-    {"server", 6, H_UA},
-    {"to", 2, H_TO},
-    {"t", 1, H_TO},
-    {"user-agent", 10, H_UA},
-    {"via", 3, H_VIA},
-    {"v", 1, H_VIA},
-    {"warning", 7, H_WARNING},
-    {"www-authenticate", 16, H_WWWAUTH},
-    {"x-cid", 5, H_XCID},
-    {"x-call-id", 9, H_XCID},
-    {"x-orig-call-id", 14, H_XCID},
-};
-
-/* Rows of hdr_names by first letter (a..z): the table scan is the parser's hottest loop. */
-static unsigned char first_row[26], n_rows[26];
-
-static void index_names(void)
-{
-    for (size_t i = sizeof hdr_names / sizeof hdr_names[0]; i-- > 0;) {
-        int c = hdr_names[i].name[0] - 'a';
-        first_row[c] = (unsigned char)i;
-        n_rows[c]++;
-    }
-}
-
+/* The header names the parser reads (RFC 3261 compact forms included), found by length and
+ * first letter, then one case-insensitive compare: the parser's hottest dispatch. */
+#define H_IS(lit, h)                                                                          \
+    if (ieq_lower(name, lit, sizeof lit - 1))                                                 \
+        return h;
 static enum hdr header_kind(sip_str name)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, index_names);
-    if (name.n > 19 || !name.n)
+    if (!name.n)
         return H_OTHER;
-    int c = lower((unsigned char)name.p[0]) - 'a';
-    if (c < 0 || c >= 26)
-        return H_OTHER;
-    for (size_t i = first_row[c], k = 0; k < n_rows[c]; i++, k++)
-        if (ieq_lower(name, hdr_names[i].name, hdr_names[i].len))
-            return hdr_names[i].h;
+    char c = (char)(name.p[0] | 0x20);
+    switch (name.n) {
+    case 1:
+        switch (c) {
+        case 'c': return H_CTYPE;
+        case 'f': return H_FROM;
+        case 'i': return H_CALLID;
+        case 'l': return H_CLEN;
+        case 'm': return H_CONTACT;
+        case 't': return H_TO;
+        case 'v': return H_VIA;
+        default: return H_OTHER;
+        }
+    case 2:
+        H_IS("to", H_TO) break;
+    case 3:
+        H_IS("via", H_VIA) break;
+    case 4:
+        if (c == 'c') {
+            H_IS("cseq", H_CSEQ)
+        } else {
+            H_IS("from", H_FROM)
+        }
+        break;
+    case 5:
+        H_IS("x-cid", H_XCID) break;
+    case 6:
+        if (c == 'r') {
+            H_IS("reason", H_REASON)
+        } else {
+            H_IS("server", H_UA)
+        }
+        break;
+    case 7:
+        if (c == 'c') {
+            H_IS("call-id", H_CALLID) H_IS("contact", H_CONTACT)
+        } else {
+            H_IS("warning", H_WARNING)
+        }
+        break;
+    case 9:
+        H_IS("x-call-id", H_XCID) break;
+    case 10:
+        H_IS("user-agent", H_UA) break;
+    case 11:
+        H_IS("retry-after", H_RETRY) break;
+    case 12:
+        if (c == 'c') {
+            H_IS("content-type", H_CTYPE)
+        } else {
+            H_IS("record-route", H_RR)
+        }
+        break;
+    case 13:
+        H_IS("authorization", H_AUTHZ) break;
+    case 14:
+        if (c == 'c') {
+            H_IS("content-length", H_CLEN)
+        } else {
+            H_IS("x-orig-call-id", H_XCID)
+        }
+        break;
+    case 16:
+        H_IS("www-authenticate", H_WWWAUTH) break;
+    case 18:
+        H_IS("proxy-authenticate", H_WWWAUTH) break;
+    case 19:
+        H_IS("proxy-authorization", H_AUTHZ) break;
+    default:
+        break;
+    }
     return H_OTHER;
 }
+#undef H_IS
 
 static void apply_header(sip_msg *m, enum hdr h, sip_str v)
 {
@@ -630,7 +750,7 @@ static void apply_header(sip_msg *m, enum hdr h, sip_str v)
     case H_VIA: {
         if (m->n_via == 0)
             parse_via(v, &m->via);
-        if (!memchr(v.p, ',', v.n)) { /* the common case: one Via per header line */
+        if (!mchr(v.p, ',', v.n)) { /* the common case: one Via per header line */
             m->n_via++;
             break;
         }
@@ -720,7 +840,7 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m)
         m->phrase = trim((sip_str){p + 8 + used, n - 8 - used});
         return 0;
     }
-    const char *sp = memchr(p, ' ', n);
+    const char *sp = mchr(p, ' ', n);
     if (!sp || sp == p)
         return -1;
     for (const char *q = p; q < sp; q++)
@@ -742,10 +862,9 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m)
 }
 
 /* Finds the end of the line starting at p: returns the index of '\n' or len. */
-static size_t line_end(const char *p, size_t i, size_t len)
+static inline size_t line_end(const char *p, size_t i, size_t len)
 {
-    const char *nl = memchr(p + i, '\n', len - i);
-    return nl ? (size_t)(nl - p) : len;
+    return find2(p, i, len, '\n', '\n');
 }
 
 int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
@@ -767,7 +886,15 @@ int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
     i = e < len ? e + 1 : len;
     bool ended = false;
     while (i < len) {
-        e = line_end(data, i, len);
+        /* the first ':' or the line's end, then the rest of the line from there */
+        size_t k = find2(data, i, len, ':', '\n');
+        const char *colon = NULL;
+        if (k < len && data[k] == ':') {
+            colon = data + k;
+            e = line_end(data, k + 1, len);
+        } else {
+            e = k;
+        }
         ll = e - i;
         if (ll && data[i + ll - 1] == '\r')
             ll--;
@@ -780,7 +907,6 @@ int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
         size_t hend = e;
         while (hend < len && hend + 1 < len && (data[hend + 1] == ' ' || data[hend + 1] == '\t'))
             hend = line_end(data, hend + 1, len);
-        const char *colon = memchr(data + i, ':', ll);
         if (colon) {
             /* a name cannot start with white space (that line would be a continuation) */
             sip_str name = {data + i, (size_t)(colon - data - i)};
@@ -828,7 +954,7 @@ long sip_msg_frame(const char *data, size_t len, size_t max, size_t *skip)
     if (i == len)
         return 0;
     size_t avail = len - i;
-    if (!memchr(data + i, '\n', avail)) {
+    if (!mchr(data + i, '\n', avail)) {
         /* the start line is not complete yet: plausible prefix? */
         if (avail > 2048)
             return -1;
@@ -845,7 +971,7 @@ long sip_msg_frame(const char *data, size_t len, size_t max, size_t *skip)
     size_t scan = avail < max ? avail : max;
     size_t hdr_end = 0;
     for (size_t k = 0; k + 1 < scan; k++) {
-        const char *nl = memchr(p + k, '\n', scan - k);
+        const char *nl = mchr(p + k, '\n', scan - k);
         if (!nl)
             break;
         k = (size_t)(nl - p);
