@@ -188,3 +188,16 @@ test("write tools: hidden and refused unless writes are enabled", async () => {
     assert.equal(r.content[0].text, "ok");
   }
 });
+
+test("explain_sip_response: every code 100-699 answers within its output schema", async () => {
+  const { client } = await open([]); // SB_CHECK_OUTPUT=1: the server checks each result too
+  let registered = 0;
+  for (let code = 100; code <= 699; code++) {
+    const r = await client.callTool({ name: "explain_sip_response", arguments: { code } });
+    assert.equal(r.isError, undefined, `code ${code}`);
+    assert.equal(r.structuredContent.code, code);
+    assert.equal(r.structuredContent.class, ["provisional", "success", "redirection", "client error", "server error", "global failure"][Math.floor(code / 100) - 1]);
+    if (r.structuredContent.registered) registered++;
+  }
+  assert.ok(registered >= 60, `${registered} registered codes in the table`);
+});
