@@ -972,6 +972,7 @@ enum MHD_Result http_mcp_post(struct http_server *hs, struct MHD_Connection *con
     }
     r->counted_active = is_request && !s->stateless;
     if (created && !sess_insert(hs, s)) {
+        sess_end(s); /* never in the table: end it here (the request still holds a reference) */
         ret = http_respond_rpc_error(conn, r, 503, NULL, -32603,
                                      "Service Unavailable: too many sessions");
         goto out;
