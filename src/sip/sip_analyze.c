@@ -25,13 +25,25 @@ int sip_call_add_finding(sip_call *c, const char *code, sip_severity sev, const 
     memset(f, 0, sizeof *f);
     f->code = code;
     f->severity = sev;
+    /* formatted once into a stack buffer (findings are a sentence or two), then copied out:
+     * vasprintf formats into a growing buffer of its own at several times the cost */
+    char tmp[512];
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&f->text, fmt, ap) < 0)
-        f->text = NULL;
+    int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    if (k < 0)
+        return -1;
+    f->text = malloc((size_t)k + 1);
     if (!f->text)
         return -1;
+    if ((size_t)k < sizeof tmp) {
+        memcpy(f->text, tmp, (size_t)k + 1);
+    } else {
+        va_start(ap, fmt);
+        vsnprintf(f->text, (size_t)k + 1, fmt, ap);
+        va_end(ap);
+    }
     if (n_ev > SIP_MAX_EVIDENCE)
         n_ev = SIP_MAX_EVIDENCE;
     if (n_ev && !(f->ev = malloc(n_ev * sizeof *ev))) {
