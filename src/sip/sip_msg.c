@@ -20,13 +20,16 @@ static int lower(int c)
 
 /* Character classes, one table load per byte in the scanning loops: C_WS white space
  * (SP HT CR LF), C_TOK RFC 3261 token characters, C_DIG digits, C_STOP the end of a
- * parameter value (';' ',' or white space). */
-enum { C_WS = 1, C_TOK = 2, C_DIG = 4, C_STOP = 8 };
+ * parameter value (';' ',' or white space), C_UEND the end of a URI's host part (';' '?' '>'
+ * or white space), C_LIST the characters a comma list split looks at ('"' '<' '>' ','),
+ * C_SCWS ';' or white space, C_PNAME the end of a parameter name (';' '=' ',' white space). */
+enum { C_WS = 1, C_TOK = 2, C_DIG = 4, C_STOP = 8, C_UEND = 16, C_LIST = 32, C_SCWS = 64,
+       C_PNAME = 128 };
 static const unsigned char cls[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 0, 0, 9, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 217, 217, 0, 0, 217, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    9, 2, 0, 0, 0, 2, 0, 2, 0, 0, 2, 2, 8, 2, 2, 0,
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 8, 0, 0, 0, 0,
+    217, 2, 32, 0, 0, 2, 0, 2, 0, 0, 2, 2, 168, 2, 2, 0,
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 216, 32, 128, 48, 16,
     0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 2,
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
@@ -52,6 +55,11 @@ static inline bool is_token_char(char c)
 static inline bool is_pstop(char c)
 {
     return cls[(unsigned char)c] & C_STOP;
+}
+
+static inline bool is_cls(char c, unsigned bits)
+{
+    return cls[(unsigned char)c] & bits;
 }
 
 bool sip_str_eq(sip_str s, const char *lit)
@@ -323,6 +331,8 @@ static bool next_elem(sip_str *list, sip_str *elem)
     size_t i = 0;
     for (; i < s.n; i++) {
         char c = s.p[i];
+        if (!is_cls(c, C_LIST))
+            continue; /* none of the characters below */
         if (c == '"' && (i == 0 || s.p[i - 1] != '\\'))
             q = !q;
         else if (!q && c == '<')
@@ -375,15 +385,20 @@ static bool find_param(sip_str params, const char *name, sip_str *val)
 /* The URI and the parameters after it of a name-addr or addr-spec. */
 static void name_addr(sip_str v, sip_str *uri, sip_str *params)
 {
+    /* the first '<' outside quotes: jump from quote to quote */
     const char *lt = NULL;
-    bool q = false;
-    for (size_t i = 0; i < v.n; i++) {
-        if (v.p[i] == '"')
-            q = !q;
-        else if (!q && v.p[i] == '<') {
-            lt = v.p + i;
+    for (size_t i = 0; i < v.n;) {
+        size_t k = find2(v.p, i, v.n, '"', '<');
+        if (k == v.n)
+            break;
+        if (v.p[k] == '<') {
+            lt = v.p + k;
             break;
         }
+        k = find2(v.p, k + 1, v.n, '"', '"'); /* the closing quote */
+        if (k == v.n)
+            break;
+        i = k + 1;
     }
     if (lt) {
         size_t rest = v.n - (size_t)(lt - v.p);
@@ -416,8 +431,7 @@ static void uri_parts(sip_str uri, sip_str *user, sip_str *hostport)
         return;
     sip_str rest = {c + 1, uri.n - (size_t)(c - uri.p) - 1};
     size_t end = 0;
-    while (end < rest.n && rest.p[end] != ';' && rest.p[end] != '?' && rest.p[end] != '>' &&
-           !is_ws(rest.p[end]))
+    while (end < rest.n && !is_cls(rest.p[end], C_UEND))
         end++;
     rest.n = end;
     const char *at = mchr(rest.p, '@', rest.n);
@@ -495,7 +509,7 @@ static void parse_via(sip_str v, sip_via *via)
     while (i < v.n && is_ws(v.p[i]))
         i++;
     size_t hs = i;
-    while (i < v.n && v.p[i] != ';' && !is_ws(v.p[i]))
+    while (i < v.n && !is_cls(v.p[i], C_SCWS))
         i++;
     sip_split_hostport((sip_str){v.p + hs, i - hs}, &via->host, &via->port);
     /* one pass over ;name[=value] up to the end or a comma */
@@ -503,7 +517,7 @@ static void parse_via(sip_str v, sip_via *via)
         while (i < v.n && (v.p[i] == ';' || is_ws(v.p[i])))
             i++;
         size_t ns = i;
-        while (i < v.n && v.p[i] != ';' && v.p[i] != '=' && v.p[i] != ',' && !is_ws(v.p[i]))
+        while (i < v.n && !is_cls(v.p[i], C_PNAME))
             i++;
         sip_str name = {v.p + ns, i - ns};
         while (i < v.n && is_ws(v.p[i]))
