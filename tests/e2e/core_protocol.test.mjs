@@ -146,14 +146,19 @@ test("progress notifications precede the result, in order", async () => {
   assert.ok(r.result);
 });
 
-test("cancellation: no response for the cancelled request, the handler stops", async () => {
-  await s.send({ jsonrpc: "2.0", id: "c1", method: "tools/call", params: { name: "slow", arguments: { ms: 20000 } } });
-  await new Promise((r) => setTimeout(r, 100));
-  await s.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "c1", reason: "test" } });
-  await s.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "never-existed" } });
-  await stillAnswers();
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(s.messages.some((m) => m.id === "c1"), false);
+test("cancellation: the handler stops and the request gets no response", async () => {
+  // --drain-ms 100000: were the handler still running at EOF, the exit would wait for it
+  const t = rawServer(["--conformance-fixtures", "--drain-ms", "100000"]);
+  await t.initialize();
+  await t.send({ jsonrpc: "2.0", id: "c1", method: "tools/call", params: { name: "slow", arguments: { ms: 60000 }, _meta: { progressToken: "c1" } } });
+  await t.waitFor((m) => m.method === "notifications/progress"); // running
+  await t.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "c1", reason: "test" } });
+  await t.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "never-existed" } });
+  const p = await t.request("p", "ping");
+  assert.deepEqual(p.result, {});
+  const ex = await t.close(); // EOF: exits once the cancelled handler has returned
+  assert.equal(ex.code, 0);
+  assert.equal(t.messages.some((m) => m.id === "c1"), false, "no response for a cancelled request");
 });
 
 test("stdin EOF: in-flight calls finish, then a clean exit", async () => {
@@ -192,13 +197,14 @@ test("2025-03-26 sessions: a batch is answered with one array, handlers included
 test("SIGTERM: calls in flight are cancelled, clean exit", async () => {
   const t = rawServer(["--conformance-fixtures"]);
   await t.initialize();
-  await t.send({ jsonrpc: "2.0", id: "t1", method: "tools/call", params: { name: "slow", arguments: { ms: 60000 } } });
-  await new Promise((r) => setTimeout(r, 100));
-  const t0 = Date.now();
+  await t.send({ jsonrpc: "2.0", id: "t1", method: "tools/call", params: { name: "slow", arguments: { ms: 60000 }, _meta: { progressToken: "t1" } } });
+  await t.waitFor((m) => m.method === "notifications/progress"); // the handler is running
   t.child.kill("SIGTERM");
   const ex = await t.exited;
   assert.equal(ex.code, 0);
-  assert.ok(Date.now() - t0 < 5000);
+  // the handler saw the cancellation: its answer (if it got out) is not a completed sleep
+  const r = t.messages.find((m) => m.id === "t1");
+  assert.ok(!r || /cancelled after/.test(r.result.content[0].text), JSON.stringify(r));
   await t.close();
 });
 
