@@ -159,12 +159,17 @@ static void correlate_legs(sip_report *r, double window_s)
     /* dialled number and time: leg B leaves the host leg A went to, shortly after, to the same
      * number (calls are sorted by start time, so the window scan is short) */
     int64_t w = (int64_t)(window_s * 1e6);
-    /* a 32-bit key per caller endpoint: most candidates share the caller and are skipped on it */
-    uint32_t *ck = malloc((r->n_calls ? r->n_calls : 1) * sizeof *ck);
-    if (!ck)
+    /* start time and a 32-bit key per caller endpoint, side by side in a small array: most
+     * candidates share the caller and are skipped on it without touching the large sip_call */
+    struct win {
+        int64_t start;
+        uint32_t ck;
+    } *k = malloc((r->n_calls ? r->n_calls : 1) * sizeof *k);
+    if (!k)
         return;
     for (size_t i = 0; i < r->n_calls; i++)
-        ck[i] = (uint32_t)sip_hash(&r->calls[i].caller, sizeof r->calls[i].caller);
+        k[i] = (struct win){r->calls[i].start_us,
+                            (uint32_t)sip_hash(&r->calls[i].caller, sizeof r->calls[i].caller)};
     for (size_t i = 0; i < r->n_calls; i++) {
         sip_call *a = &r->calls[i];
         if (a->kind != SIP_KIND_CALL || a->xcid || a->leg_group >= 0)
@@ -172,10 +177,10 @@ static void correlate_legs(sip_report *r, double window_s)
         /* the nearest 64 later calls: a B2BUA forwards at once, and a trunk with thousands of
          * calls in the window must not make this quadratic */
         size_t end = i + 65 < r->n_calls ? i + 65 : r->n_calls;
-        for (size_t j = i + 1; j < end && r->calls[j].start_us - a->start_us <= w; j++) {
-            sip_call *b = &r->calls[j];
-            if (ck[j] == ck[i]) /* same caller endpoint (a 32-bit key; a collision only misses a leg) */
+        for (size_t j = i + 1; j < end && k[j].start - k[i].start <= w; j++) {
+            if (k[j].ck == k[i].ck) /* same caller endpoint (a 32-bit key; a collision only misses a leg) */
                 continue;
+            sip_call *b = &r->calls[j];
             /* one leg leaves the host the other went to (either may be captured first) */
             bool chained = sip_addr_same_host(&b->caller, &a->callee) ||
                            sip_addr_same_host(&a->caller, &b->callee);
@@ -188,7 +193,7 @@ static void correlate_legs(sip_report *r, double window_s)
             break;
         }
     }
-    free(ck);
+    free(k);
     r->n_leg_groups = (unsigned)next;
 }
 
