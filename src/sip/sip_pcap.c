@@ -175,19 +175,19 @@ static void udp_payload(sip_reader *rd, const sip_addr *src, const sip_addr *dst
     for (int k = 0; k < 8 && n; k++) {
         void *token;
         const char *d = sip_reader_stage(rd, orig, n, &token);
-        sip_msg m;
+        sip_msg local, *mp = sip_reader_msg_slot(token, &local);
         bool tr;
-        if (sip_msg_parse(d, n, &m, &tr) < 0) {
+        if (sip_msg_parse(d, n, mp, &tr) < 0) {
             sip_reader_unstage(rd, token);
             rd->st->frames_skipped++;
             return;
         }
         if (tr)
             rd->st->truncated = true;
-        size_t used = m.msg_len <= n ? m.msg_len : n;
+        size_t used = mp->msg_len <= n ? mp->msg_len : n;
         sip_record r = {.time_us = rd->now, .src = *src, .dst = *dst, .transport = SIP_TP_UDP,
                         .data = d, .len = used, .frame = rd->frame};
-        sip_reader_emit_parsed(rd, &r, &m, token);
+        sip_reader_emit_parsed(rd, &r, mp, token);
         if (used >= n || !sip_looks_like_sip(orig + used, n - used))
             return;
         orig += used;

@@ -204,8 +204,14 @@ void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *
         return;
     }
     it->r = *r;
-    it->m = *m;
+    if (m != &it->m)
+        it->m = *m;
     rd->st->sip_messages++;
+}
+
+sip_msg *sip_reader_msg_slot(void *token, sip_msg *local)
+{
+    return token ? &((pipe_item *)token)->m : local;
 }
 
 /* Drops a staged slot that was not emitted (the bytes were not SIP after all). */

@@ -35,6 +35,9 @@ void sip_reader_emit(sip_reader *rd, const sip_record *r);
 const char *sip_reader_stage(sip_reader *rd, const char *data, size_t n, void **token);
 void sip_reader_unstage(sip_reader *rd, void *token);
 void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *m, void *token);
+/* Where to parse a staged message: the pipeline slot's own sip_msg (emit_parsed then copies
+ * nothing), or local when the message was not staged. */
+sip_msg *sip_reader_msg_slot(void *token, sip_msg *local);
 void sip_reader_rtp(sip_reader *rd, const sip_addr *src, const sip_addr *dst, const uint8_t *p,
                     size_t n);
 /* Starts the engine thread (0, or -1: stay direct) / drains and joins it. */
