@@ -510,6 +510,8 @@ static void parse_via(sip_str v, sip_via *via)
     memset(via, 0, sizeof *via);
     /* SIP / 2.0 / UDP sent-by ;params */
     size_t i = 0, slashes = 0;
+    if (v.n >= 8 && memcmp(v.p, "SIP/2.0/", 8) == 0) /* the usual form, both slashes at once */
+        i = 8, slashes = 2;
     while (i < v.n && slashes < 2) {
         if (v.p[i] == '/')
             slashes++;
