@@ -5,6 +5,9 @@
 
 #include <string.h>
 
+/* s equals the literal exactly (length first, then a fixed-size compare the compiler inlines) */
+#define STR_IS(s, lit) ((s).n == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
+
 static sip_str sdp_trim(sip_str s)
 {
     while (s.n && (s.p[0] == ' ' || s.p[0] == '\t'))
@@ -14,10 +17,12 @@ static sip_str sdp_trim(sip_str s)
     return s;
 }
 
-/* Splits off the next space-separated word. */
+/* Splits off the next space-separated word. Every caller passes the rest of a line that
+ * sdp_trim already cut at its end, so only the leading blanks need skipping here. */
 static sip_str word(sip_str *s)
 {
-    *s = sdp_trim(*s);
+    while (s->n && (s->p[0] == ' ' || s->p[0] == '\t'))
+        s->p++, s->n--;
     size_t i = 0;
     while (i < s->n && s->p[i] != ' ' && s->p[i] != '\t')
         i++;
@@ -51,18 +56,20 @@ static void conn_addr(sip_str v, sip_addr *a, bool *zero)
         addr.n = (size_t)(slash - addr.p);
     sip_addr_parse(addr.p, addr.n, a);
     if (zero)
-        *zero = sip_str_eq(addr, "0.0.0.0") || sip_str_eq(addr, "::");
+        *zero = STR_IS(addr, "0.0.0.0") || STR_IS(addr, "::");
 }
 
 static bool dir_attr(sip_str a, sip_dir *d)
 {
-    if (sip_str_eq(a, "sendrecv"))
+    if (a.n != 8) /* all four are 8 letters */
+        return false;
+    if (STR_IS(a, "sendrecv"))
         *d = SIP_DIR_SENDRECV;
-    else if (sip_str_eq(a, "sendonly"))
+    else if (STR_IS(a, "sendonly"))
         *d = SIP_DIR_SENDONLY;
-    else if (sip_str_eq(a, "recvonly"))
+    else if (STR_IS(a, "recvonly"))
         *d = SIP_DIR_RECVONLY;
-    else if (sip_str_eq(a, "inactive"))
+    else if (STR_IS(a, "inactive"))
         *d = SIP_DIR_INACTIVE;
     else
         return false;
@@ -204,7 +211,9 @@ int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp)
 /* Multipart: finds the application/sdp part, following nested multiparts to depth 4. */
 static int find_sdp(sip_str ctype, sip_str body, sip_str *out, int depth)
 {
-    if (sip_str_iprefix(ctype, "application/sdp")) {
+    /* the exact lower-case spelling first: it is what nearly every agent sends */
+    if ((ctype.n >= 15 && memcmp(ctype.p, "application/sdp", 15) == 0) ||
+        sip_str_iprefix(ctype, "application/sdp")) {
         *out = body;
         return 0;
     }
