@@ -22,34 +22,38 @@ void *sb_dl_symbol(sb_dl_lib *lib, const char *name);
 /* Whether the library can be loaded (loads it). */
 bool sb_dl_available(sb_dl_lib *lib);
 
+/* The real function behind a wrapper, of exactly the header's type: resolved on the first
+ * call and cached (threads may race to resolve it; they store the same pointer, atomically);
+ * NULL when the library is unavailable. A statement expression, valid inside a function. */
+#define SB_DL_RESOLVE(lib, name)                                                           \
+    ({                                                                                     \
+        static __typeof__(name) *cached;                                                   \
+        __typeof__(name) *resolved = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);           \
+        if (!resolved) {                                                                   \
+            resolved = (__typeof__(name) *)sb_dl_symbol(&lib, #name);                      \
+            if (resolved)                                                                  \
+                __atomic_store_n(&cached, resolved, __ATOMIC_RELEASE);                     \
+        }                                                                                  \
+        resolved;                                                                          \
+    })
+
 /* Defines a wrapper for a function with a fixed parameter list: the real function is resolved
  * on the first call and called through a pointer of exactly the header's type. */
 #define SB_DL_WRAP(lib, ret, name, params, args, fail)                                       \
     ret name params                                                                        \
     {                                                                                      \
-        static __typeof__(name) *volatile real;                                            \
-        __typeof__(name) *fn = real;                                                       \
-        if (!fn) {                                                                         \
-            fn = (__typeof__(name) *)sb_dl_symbol(&lib, #name);                            \
-            if (!fn)                                                                       \
-                return fail;                                                               \
-            real = fn;                                                                     \
-        }                                                                                  \
+        __typeof__(name) *fn = SB_DL_RESOLVE(lib, name);                                   \
+        if (!fn)                                                                           \
+            return fail;                                                                   \
         return fn args;                                                                    \
     }
 
 #define SB_DL_WRAP_VOID(lib, name, params, args)                                           \
     void name params                                                                       \
     {                                                                                      \
-        static __typeof__(name) *volatile real;                                            \
-        __typeof__(name) *fn = real;                                                       \
-        if (!fn) {                                                                         \
-            fn = (__typeof__(name) *)sb_dl_symbol(&lib, #name);                            \
-            if (!fn)                                                                       \
-                return;                                                                    \
-            real = fn;                                                                     \
-        }                                                                                  \
-        fn args;                                                                           \
+        __typeof__(name) *fn = SB_DL_RESOLVE(lib, name);                                   \
+        if (fn)                                                                            \
+            fn args;                                                                       \
     }
 
 #endif

@@ -23,9 +23,8 @@ SB_DL_WRAP(g_curl, time_t, curl_getdate, (const char *p, const time_t *unused), 
 
 CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 {
-    static __typeof__(curl_easy_setopt) *volatile real;
-    __typeof__(curl_easy_setopt) *fn = real;
-    if (!fn && !(fn = real = (__typeof__(curl_easy_setopt) *)sb_dl_symbol(&g_curl, "curl_easy_setopt")))
+    __typeof__(curl_easy_setopt) *fn = SB_DL_RESOLVE(g_curl, curl_easy_setopt);
+    if (!fn)
         return CURLE_FAILED_INIT;
     va_list ap;
     va_start(ap, option);
@@ -46,9 +45,8 @@ CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 
 CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 {
-    static __typeof__(curl_easy_getinfo) *volatile real;
-    __typeof__(curl_easy_getinfo) *fn = real;
-    if (!fn && !(fn = real = (__typeof__(curl_easy_getinfo) *)sb_dl_symbol(&g_curl, "curl_easy_getinfo")))
+    __typeof__(curl_easy_getinfo) *fn = SB_DL_RESOLVE(g_curl, curl_easy_getinfo);
+    if (!fn)
         return CURLE_FAILED_INIT;
     va_list ap;
     va_start(ap, info);

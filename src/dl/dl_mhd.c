@@ -38,8 +38,7 @@ SB_DL_WRAP(g_mhd, enum MHD_Result, MHD_is_feature_supported, (enum MHD_FEATURE f
 struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc,
                                     void *apc_cls, MHD_AccessHandlerCallback dh, void *dh_cls, ...)
 {
-    __typeof__(MHD_start_daemon_va) *fn =
-        (__typeof__(MHD_start_daemon_va) *)sb_dl_symbol(&g_mhd, "MHD_start_daemon_va");
+    __typeof__(MHD_start_daemon_va) *fn = SB_DL_RESOLVE(g_mhd, MHD_start_daemon_va);
     if (!fn)
         return NULL;
     va_list ap;
@@ -52,9 +51,8 @@ struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_Accep
 /* The info queries take no argument beyond the type for every type the project asks for. */
 const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d, enum MHD_DaemonInfoType t, ...)
 {
-    static __typeof__(MHD_get_daemon_info) *volatile real;
-    __typeof__(MHD_get_daemon_info) *fn = real;
-    if (!fn && !(fn = real = (__typeof__(MHD_get_daemon_info) *)sb_dl_symbol(&g_mhd, "MHD_get_daemon_info")))
+    __typeof__(MHD_get_daemon_info) *fn = SB_DL_RESOLVE(g_mhd, MHD_get_daemon_info);
+    if (!fn)
         return NULL;
     return fn(d, t);
 }
@@ -62,9 +60,8 @@ const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d, enum MHD_D
 const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c,
                                                         enum MHD_ConnectionInfoType t, ...)
 {
-    static __typeof__(MHD_get_connection_info) *volatile real;
-    __typeof__(MHD_get_connection_info) *fn = real;
-    if (!fn && !(fn = real = (__typeof__(MHD_get_connection_info) *)sb_dl_symbol(&g_mhd, "MHD_get_connection_info")))
+    __typeof__(MHD_get_connection_info) *fn = SB_DL_RESOLVE(g_mhd, MHD_get_connection_info);
+    if (!fn)
         return NULL;
     return fn(c, t);
 }
@@ -72,9 +69,8 @@ const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c
 /* MHD_CONNECTION_OPTION_TIMEOUT, the only option, takes an unsigned int. */
 enum MHD_Result MHD_set_connection_option(struct MHD_Connection *c, enum MHD_CONNECTION_OPTION o, ...)
 {
-    static __typeof__(MHD_set_connection_option) *volatile real;
-    __typeof__(MHD_set_connection_option) *fn = real;
-    if (!fn && !(fn = real = (__typeof__(MHD_set_connection_option) *)sb_dl_symbol(&g_mhd, "MHD_set_connection_option")))
+    __typeof__(MHD_set_connection_option) *fn = SB_DL_RESOLVE(g_mhd, MHD_set_connection_option);
+    if (!fn)
         return MHD_NO;
     va_list ap;
     va_start(ap, o);

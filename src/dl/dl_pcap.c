@@ -17,19 +17,16 @@ static pcap_t *unavailable(char *errbuf)
 
 pcap_t *pcap_fopen_offline_with_tstamp_precision(FILE *f, u_int precision, char *errbuf)
 {
-    static __typeof__(pcap_fopen_offline_with_tstamp_precision) *volatile real;
-    __typeof__(pcap_fopen_offline_with_tstamp_precision) *fn = real;
-    if (!fn && !(fn = real = (__typeof__(pcap_fopen_offline_with_tstamp_precision) *)sb_dl_symbol(
-                     &g_pcap, "pcap_fopen_offline_with_tstamp_precision")))
+    __typeof__(pcap_fopen_offline_with_tstamp_precision) *fn = SB_DL_RESOLVE(g_pcap, pcap_fopen_offline_with_tstamp_precision);
+    if (!fn)
         return unavailable(errbuf);
     return fn(f, precision, errbuf);
 }
 
 pcap_t *pcap_open_offline(const char *path, char *errbuf)
 {
-    static __typeof__(pcap_open_offline) *volatile real;
-    __typeof__(pcap_open_offline) *fn = real;
-    if (!fn && !(fn = real = (__typeof__(pcap_open_offline) *)sb_dl_symbol(&g_pcap, "pcap_open_offline")))
+    __typeof__(pcap_open_offline) *fn = SB_DL_RESOLVE(g_pcap, pcap_open_offline);
+    if (!fn)
         return unavailable(errbuf);
     return fn(path, errbuf);
 }

@@ -360,12 +360,14 @@ void mcp_call_run(mcp_call *c)
 
 static bool check_output_enabled(void)
 {
-    static int enabled = -1;
-    if (enabled < 0) {
+    static int enabled = -1; /* read by every worker: atomics, the first to look decides */
+    int v = __atomic_load_n(&enabled, __ATOMIC_RELAXED);
+    if (v < 0) {
         const char *e = getenv("SB_CHECK_OUTPUT");
-        enabled = e && *e && strcmp(e, "0");
+        v = e && *e && strcmp(e, "0");
+        __atomic_store_n(&enabled, v, __ATOMIC_RELAXED);
     }
-    return enabled;
+    return v;
 }
 
 /* With SB_CHECK_OUTPUT=1 (tests), a structuredContent that breaks the tool's outputSchema
