@@ -61,12 +61,14 @@ void sip_call_free_fields(sip_call *c)
 {
     free(c->call_id);
     free(c->method);
-    free(c->from_user);
-    free(c->to_user);
-    free(c->from_tag);
+    if (!c->ids_block) {
+        free(c->from_user);
+        free(c->to_user);
+        free(c->from_tag);
+        free(c->user_agent);
+        free(c->xcid);
+    }
     free(c->to_tag);
-    free(c->user_agent);
-    free(c->xcid);
     free(c->final_phrase);
     free(c->reason_text);
     free(c->warning_text);

@@ -496,6 +496,31 @@ static uint8_t repeat_flags(const sip_dlg *d, const sip_ev *x)
     return 0;
 }
 
+/* A call's identity strings (set once, from its first request or response, never replaced)
+ * in one allocation instead of one each: n views, stored NUL-terminated through out[]; an
+ * empty view gives NULL as sip_str_dup does. The first view (the method) is never empty, so
+ * the block starts at *out[0]; c->ids_block tells sip_call_free_fields. */
+static void ids_dup(sip_call *c, const sip_str *v, char **const *out, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += v[i].p && v[i].n ? v[i].n + 1 : 0;
+    char *b = v[0].p && v[0].n ? malloc(total) : NULL;
+    c->ids_block = b != NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!c->ids_block) {
+            *out[i] = sip_str_dup(v[i]);
+        } else if (!v[i].p || !v[i].n) {
+            *out[i] = NULL;
+        } else {
+            memcpy(b, v[i].p, v[i].n);
+            b[v[i].n] = 0;
+            *out[i] = b;
+            b += v[i].n + 1;
+        }
+    }
+}
+
 static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_record *r,
                         const sip_ev *x)
 {
@@ -506,17 +531,17 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
     if (m->is_request) {
         bool initial = !m->to_tag.n;
         if (!c->method && m->method != SIP_M_ACK && m->method != SIP_M_CANCEL) {
-            c->method = sip_str_dup(m->method_str);
+            ids_dup(c,
+                    (const sip_str[]){m->method_str, m->from_user, m->to_user, m->from_tag,
+                                      m->user_agent, m->xcid},
+                    (char **const[]){&c->method, &c->from_user, &c->to_user, &c->from_tag,
+                                     &c->user_agent, &c->xcid},
+                    6);
             d->init_method = (uint8_t)m->method;
             c->kind = m->method == SIP_M_INVITE     ? SIP_KIND_CALL
                       : m->method == SIP_M_REGISTER ? SIP_KIND_REGISTER
                       : m->method == SIP_M_OPTIONS  ? SIP_KIND_OPTIONS
                                                     : SIP_KIND_OTHER;
-            c->from_user = sip_str_dup(m->from_user);
-            c->to_user = sip_str_dup(m->to_user);
-            c->from_tag = sip_str_dup(m->from_tag);
-            c->user_agent = sip_str_dup(m->user_agent);
-            c->xcid = sip_str_dup(m->xcid);
             c->caller = r->src;
             c->callee = r->dst;
             d->t_first_req = t;
@@ -558,14 +583,13 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
                      (m->cseq == d->init_cseq || !d->init_cseq);
     if (!c->method && m->cseq_method != SIP_M_CANCEL && m->cseq_method != SIP_M_ACK) {
         /* capture started after the request */
-        c->method = sip_str_dup(m->cseq_method_str);
+        ids_dup(c, (const sip_str[]){m->cseq_method_str, m->from_user, m->to_user},
+                (char **const[]){&c->method, &c->from_user, &c->to_user}, 3);
         d->init_method = (uint8_t)m->cseq_method;
         c->kind = m->cseq_method == SIP_M_INVITE     ? SIP_KIND_CALL
                   : m->cseq_method == SIP_M_REGISTER ? SIP_KIND_REGISTER
                   : m->cseq_method == SIP_M_OPTIONS  ? SIP_KIND_OPTIONS
                                                      : SIP_KIND_OTHER;
-        c->from_user = sip_str_dup(m->from_user);
-        c->to_user = sip_str_dup(m->to_user);
         c->caller = r->dst;
         c->callee = r->src;
         init_resp = true;
