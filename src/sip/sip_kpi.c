@@ -177,8 +177,10 @@ static void correlate_legs(sip_report *r, double window_s)
         /* the nearest 64 later calls: a B2BUA forwards at once, and a trunk with thousands of
          * calls in the window must not make this quadratic */
         size_t end = i + 65 < r->n_calls ? i + 65 : r->n_calls;
-        for (size_t j = i + 1; j < end && k[j].start - k[i].start <= w; j++) {
-            if (k[j].ck == k[i].ck) /* same caller endpoint (a 32-bit key; a collision only misses a leg) */
+        const int64_t s0 = k[i].start; /* locals: the loop also stores through sip_call */
+        const uint32_t c0 = k[i].ck;
+        for (size_t j = i + 1; j < end && k[j].start - s0 <= w; j++) {
+            if (k[j].ck == c0) /* same caller endpoint (a 32-bit key; a collision only misses a leg) */
                 continue;
             sip_call *b = &r->calls[j];
             /* one leg leaves the host the other went to (either may be captured first) */
