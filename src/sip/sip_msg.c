@@ -936,7 +936,7 @@ int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
         }
         /* a header with its folded continuation lines */
         size_t hend = e;
-        while (hend < len && hend + 1 < len && (data[hend + 1] == ' ' || data[hend + 1] == '\t'))
+        while (hend + 1 < len && (data[hend + 1] == ' ' || data[hend + 1] == '\t'))
             hend = line_end(data, hend + 1, len);
         if (colon) {
             /* a name cannot start with white space (that line would be a continuation) */
