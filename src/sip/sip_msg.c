@@ -315,10 +315,17 @@ void sip_split_hostport(sip_str hp, sip_str *host, int *port)
             *port = 0;
         return;
     }
-    const char *c = mchr(hp.p, ':', hp.n);
-    /* more than one colon and no brackets: a bare IPv6 address without port */
-    if (c && mchr(c + 1, ':', hp.n - (size_t)(c - hp.p) - 1))
-        c = NULL;
+    /* the first colon; more than one and no brackets: a bare IPv6 address without port
+     * (one short pass: host:port values are a dozen bytes) */
+    const char *c = NULL;
+    for (size_t k = 0; k < hp.n; k++)
+        if (hp.p[k] == ':') {
+            if (c) {
+                c = NULL;
+                break;
+            }
+            c = hp.p + k;
+        }
     if (!c) {
         *host = hp;
         return;
