@@ -102,6 +102,33 @@ static void timings(sip_dlg *d)
         t->final_ms = ms(t0, d->t_answer ? d->t_answer : d->t_final);
 }
 
+/* A bounded text under construction (always NUL-terminated; cut at its size). */
+typedef struct tx {
+    char *b;
+    size_t n, cap;
+} tx;
+
+static void tx_put(tx *t, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > t->cap - 1 - t->n)
+        k = t->cap - 1 - t->n;
+    memcpy(t->b + t->n, s, k);
+    t->n += k;
+    t->b[t->n] = 0;
+}
+
+static void tx_uint(tx *t, unsigned v)
+{
+    char d[16];
+    size_t i = sizeof d;
+    d[--i] = 0;
+    do
+        d[--i] = (char)('0' + v % 10);
+    while ((v /= 10) && i);
+    tx_put(t, d + i);
+}
+
 /* Retransmissions grouped by message: "INVITE sent 7 times over 31.5 s" with the schedule. */
 static void retrans_findings(sip_dlg *d)
 {
@@ -138,20 +165,32 @@ static void retrans_findings(sip_dlg *d)
         }
         if (sends < 2)
             continue;
-        char what[48];
-        if (o->status)
-            snprintf(what, sizeof what, "%u response to %s", o->status, sip_method_name(o->method));
-        else
-            snprintf(what, sizeof what, "%s", sip_method_name(o->method));
         const char *timer = o->status >= 200 && o->method == SIP_M_INVITE ? "2xx T1 doubling capped at T2"
                             : o->status                                   ? "Timer G"
                             : o->method == SIP_M_INVITE                   ? "Timer A"
                                                                           : "Timer E";
-        sip_call_add_finding(c, "sip.retransmissions", SIP_SEV_WARNING, ev, n,
-                             "%s sent %u times over %.1f s (%s the RFC 3261 %s schedule): the "
-                             "other side did not %s",
-                             what, sends, ms(o->t, last) / 1000.0, regular ? "follows" : "does not follow",
-                             timer, o->status ? "acknowledge it" : "answer in time");
+        /* "%u response to %s sent %u times over %.1f s (%s the RFC 3261 %s schedule): the other
+         * side did not %s", put together piece by piece: one finding per retransmitted message
+         * makes the printf engine's walk over the long literal a cost of its own */
+        char secs[32], text[320];
+        snprintf(secs, sizeof secs, "%.1f", ms(o->t, last) / 1000.0);
+        tx t = {text, 0, sizeof text};
+        if (o->status) {
+            tx_uint(&t, o->status);
+            tx_put(&t, " response to ");
+        }
+        tx_put(&t, sip_method_name(o->method));
+        tx_put(&t, " sent ");
+        tx_uint(&t, sends);
+        tx_put(&t, " times over ");
+        tx_put(&t, secs);
+        tx_put(&t, " s (");
+        tx_put(&t, regular ? "follows" : "does not follow");
+        tx_put(&t, " the RFC 3261 ");
+        tx_put(&t, timer);
+        tx_put(&t, " schedule): the other side did not ");
+        tx_put(&t, o->status ? "acknowledge it" : "answer in time");
+        sip_call_add_finding(c, "sip.retransmissions", SIP_SEV_WARNING, ev, n, "%s", text);
     }
 }
 
