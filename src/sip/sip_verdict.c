@@ -129,6 +129,31 @@ static void tx_uint(tx *t, unsigned v)
     tx_put(t, d + i);
 }
 
+/* printf("%.1f", x) without the printf engine where the answer is unambiguous: x*10 rounded
+ * to the nearest integer is what %.1f prints unless x*10 sits within 1e-6 of a tie (below
+ * 1e9 the product's own rounding error is under 1.2e-7), or x is negative, huge or not a
+ * number; those cases go to snprintf. size is at least 32. */
+static void fmt_tenths(char *out, size_t size, double x)
+{
+    double y = x * 10.0;
+    double fl = floor(y), frac = y - fl;
+    if (!(x >= 0.0) || !(y < 1e9) || fabs(frac - 0.5) < 1e-6) {
+        snprintf(out, size, "%.1f", x);
+        return;
+    }
+    unsigned long t = (unsigned long)fl + (frac > 0.5);
+    char d[24];
+    size_t i = sizeof d;
+    d[--i] = 0;
+    d[--i] = (char)('0' + t % 10);
+    d[--i] = '.';
+    t /= 10;
+    do
+        d[--i] = (char)('0' + t % 10);
+    while ((t /= 10) && i);
+    memcpy(out, d + i, sizeof d - i);
+}
+
 /* Retransmissions grouped by message: "INVITE sent 7 times over 31.5 s" with the schedule. */
 static void retrans_findings(sip_dlg *d)
 {
@@ -173,7 +198,7 @@ static void retrans_findings(sip_dlg *d)
          * side did not %s", put together piece by piece: one finding per retransmitted message
          * makes the printf engine's walk over the long literal a cost of its own */
         char secs[32], text[320];
-        snprintf(secs, sizeof secs, "%.1f", ms(o->t, last) / 1000.0);
+        fmt_tenths(secs, sizeof secs, ms(o->t, last) / 1000.0);
         tx t = {text, 0, sizeof text};
         if (o->status) {
             tx_uint(&t, o->status);
