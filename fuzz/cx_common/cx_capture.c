@@ -79,6 +79,7 @@ int main(int argc, char **argv)
     cx_customers_register(reg, &fam);
     cx_stats_register(reg, &fam);
     cx_diag_register(reg, &fam);
+    cx_docs_register(reg, &fam);
     json_t *args = json_loads(argv[7], 0, NULL);
     int rpc = 0;
     json_t *res = mcp_server_call_tool(srv, argv[6], args, false, &rpc);

@@ -167,7 +167,7 @@ static harness *harness_get(void)
     mcp_registry *reg = mcp_server_registry(h.srv);
     int rc = cx_calls_register(reg, &h.fam) | cx_trace_register(reg, &h.fam) |
              cx_customers_register(reg, &h.fam) | cx_stats_register(reg, &h.fam) |
-             cx_diag_register(reg, &h.fam);
+             cx_diag_register(reg, &h.fam) | cx_docs_register(reg, &h.fam);
     if (rc)
         abort();
     return &h;

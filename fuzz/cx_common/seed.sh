@@ -65,6 +65,11 @@ cap cx_stats 14 18 card-rules getRateCardRules '{"rateCardId":"AdCm-EU04","activ
 cap cx_stats 15 18 rtp-groups getRtpServerGroups '{}'
 cap cx_stats 16 18 transcript getTranscription "{\"callid\":\"$(cid transcribed)\"}"
 cap cx_stats 17 18 ai-agent getAiAgentLogs "{\"callid\":\"$(cid ai_agent)\",\"date\":\"$(python3 -c "import json; print(json.load(open('$T/truth'))['scenarios']['ai_agent']['time'][:10])")\"}"
+for d in logging far-end-nat-traversal guides/tshoot-signal customer/cdr no/such-page; do
+    cap cx_docs 0 2 "doc-$(echo $d | tr / -)" getDocumentation "{\"path\":\"$d\"}"
+done
+cap cx_docs 1 2 search-nat searchDocumentation '{"query":"nat traversal"}'
+cap cx_docs 1 2 search-none searchDocumentation '{"query":"zzzzqqq"}'
 # Big answers slow the fuzzer down: lists in answers over 16 KiB keep their first 12 rows.
 python3 - "$ROOT"/fuzz/cx_*/corpus/sim-* <<'PY'
 import json, sys

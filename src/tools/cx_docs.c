@@ -139,9 +139,12 @@ static char *first_heading(const char *md)
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
         if (len > 2 && line[0] == '#' && line[1] == ' ') {
-            while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+            /* trimmed no further than "# ": a blank heading ("#  \r") is skipped, not read as
+             * the rest of the page (len - 2 wrapped round; found by fuzz/cx_docs) */
+            while (len > 2 && (line[len - 1] == '\r' || line[len - 1] == ' '))
                 len--;
-            return strndup(line + 2, len - 2);
+            if (len > 2)
+                return strndup(line + 2, len - 2);
         }
         line = end ? end + 1 : NULL;
     }
