@@ -804,7 +804,8 @@ static void apply_header(sip_msg *m, enum hdr h, sip_str v)
     case H_TO:
         if (!m->to.p) {
             m->to = v;
-            parse_tag(v, &m->to_tag);
+            if (!m->deferred)
+                parse_tag(v, &m->to_tag);
         }
         break;
     case H_CALLID:
@@ -905,10 +906,32 @@ static inline size_t line_end(const char *p, size_t i, size_t len)
     return find2(p, i, len, '\n', '\n');
 }
 
+static int parse_msg(const char *data, size_t len, sip_msg *m, bool *truncated, bool defer_tag);
+
 int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
+{
+    return parse_msg(data, len, m, truncated, false);
+}
+
+int sip_msg_parse_deferred(const char *data, size_t len, sip_msg *m, bool *truncated)
+{
+    return parse_msg(data, len, m, truncated, true);
+}
+
+void sip_msg_finish(sip_msg *m)
+{
+    if (!m->deferred)
+        return;
+    m->deferred = false;
+    if (m->to.p)
+        parse_tag(m->to, &m->to_tag);
+}
+
+static int parse_msg(const char *data, size_t len, sip_msg *m, bool *truncated, bool defer_tag)
 {
     memset(m, 0, sizeof *m);
     m->content_length = -1;
+    m->deferred = defer_tag;
     if (truncated)
         *truncated = false;
     size_t i = 0;

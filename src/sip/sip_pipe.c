@@ -49,9 +49,12 @@ static void consume(sip_engine *e, pipe_batch *b, bool *err)
 {
     for (size_t i = 0; i < b->n; i++) {
         pipe_item *it = &b->items[i];
-        if (it->rtp)
+        if (it->rtp) {
             sip_engine_feed_rtp(e, it->r.time_us, it->r.frame, &it->src, &it->dst, it->head, it->len);
-        else if (sip_engine_feed_parsed(e, &it->r, &it->m) < 0)
+            continue;
+        }
+        sip_msg_finish(&it->m); /* left by the reader thread (sip_msg_parse_deferred) */
+        if (sip_engine_feed_parsed(e, &it->r, &it->m) < 0)
             *err = true;
     }
     b->n = 0;
