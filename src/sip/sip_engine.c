@@ -20,7 +20,9 @@ struct sip_engine {
     sip_dlg *lru_head, *lru_tail;
     sip_report *rep;
     size_t calls_cap;
-    uint32_t *idx;           /* released calls by Call-ID hash: open addressing, index+1 */
+    uint64_t *idx;           /* released calls by Call-ID hash: open addressing, index+1 in
+                                the low 32 bits, the hash's high 32 bits above (a probe
+                                skips other calls without touching their records) */
     size_t idx_cap;
     uint64_t frame_counter;
     int64_t last_t, first_t;
@@ -244,13 +246,12 @@ static void idx_put(sip_engine *e, uint64_t key, size_t i)
 {
     if ((e->rep->n_calls + 1) * 2 >= e->idx_cap) {
         size_t nc = e->idx_cap ? e->idx_cap * 2 : 1024;
-        uint32_t *ni = calloc(nc, sizeof *ni);
+        uint64_t *ni = calloc(nc, sizeof *ni);
         if (!ni)
             return;
         for (size_t k = 0; k < e->idx_cap; k++)
-            if (e->idx[k]) {
-                const sip_call *c = &e->rep->calls[e->idx[k] - 1];
-                size_t s = (size_t)sip_hash(c->call_id, strlen(c->call_id)) & (nc - 1);
+            if ((uint32_t)e->idx[k]) { /* the stored hash bits give the slot: no rehashing */
+                size_t s = (size_t)(e->idx[k] >> 32) & (nc - 1);
                 while (ni[s])
                     s = (s + 1) & (nc - 1);
                 ni[s] = e->idx[k];
@@ -259,21 +260,23 @@ static void idx_put(sip_engine *e, uint64_t key, size_t i)
         e->idx = ni;
         e->idx_cap = nc;
     }
-    size_t s = (size_t)key & (e->idx_cap - 1);
+    size_t s = (size_t)(key >> 32) & (e->idx_cap - 1);
     while (e->idx[s])
         s = (s + 1) & (e->idx_cap - 1);
-    e->idx[s] = (uint32_t)(i + 1);
+    e->idx[s] = (key >> 32) << 32 | (uint32_t)(i + 1);
 }
 
 static sip_call *idx_get(sip_engine *e, uint64_t key, sip_str cid)
 {
     if (!e->idx_cap)
         return NULL;
-    size_t s = (size_t)key & (e->idx_cap - 1);
+    size_t s = (size_t)(key >> 32) & (e->idx_cap - 1);
     for (size_t k = 0; k < e->idx_cap && e->idx[s]; k++) {
-        sip_call *c = &e->rep->calls[e->idx[s] - 1];
-        if (strncmp(c->call_id, cid.p, cid.n) == 0 && c->call_id[cid.n] == 0)
-            return c;
+        if (e->idx[s] >> 32 == key >> 32) { /* same hash bits: compare the Call-IDs */
+            sip_call *c = &e->rep->calls[(uint32_t)e->idx[s] - 1];
+            if (strncmp(c->call_id, cid.p, cid.n) == 0 && c->call_id[cid.n] == 0)
+                return c;
+        }
         s = (s + 1) & (e->idx_cap - 1);
     }
     return NULL;
