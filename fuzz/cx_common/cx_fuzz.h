@@ -6,7 +6,13 @@
  * Input format: the bytes after the selector byte are split into segments at each line "----"
  * ("\n----\n"); request k of a tool call (authentication included) is answered by segment
  * k mod count. A segment that starts with "HTTP nnn\n" is answered with status nnn (a 429 is
- * retried without waiting), otherwise 200; "HTTP 000\n" is a transport failure. */
+ * retried without waiting), otherwise 200; "HTTP 000\n" is a transport failure.
+ *
+ * Running one (clang build: CC=clang cmake -S . -B B -DSB_FUZZ=ON; binaries in B/fuzzers):
+ *   UBSAN_OPTIONS=halt_on_error=1 B/fuzzers/fuzz_cx_trace -dict=fuzz/cx_common/cx.dict \
+ *       -rss_limit_mb=2048 -max_total_time=300 NEW_DIR fuzz/cx_trace/corpus
+ * CXF_DEBUG=1 prints each tool result (checking seeds). fuzz/cx_common/seed.sh re-captures the
+ * sim-* seeds from connexcs-sim. */
 #ifndef SB_FUZZ_CX_FUZZ_H
 #define SB_FUZZ_CX_FUZZ_H
 
