@@ -372,6 +372,7 @@ static void upstream_reason(const cn_http_response *hr, char *out, size_t n)
             }
         }
         json_decref(j);
+        sb_log_redact(out);
         return;
     }
     const char *b = hr->body.data;
@@ -383,6 +384,7 @@ static void upstream_reason(const cn_http_response *hr, char *out, size_t n)
     for (char *p = out; *p; p++)
         if (*p == '\r' || *p == '\n')
             *p = ' ';
+    sb_log_redact(out); /* upstream text goes into results: mask anything that looks like a credential */
 }
 
 /* ---- tokens ------------------------------------------------------------------------------ */
@@ -416,8 +418,9 @@ static int fetch_token(cx_client *c, const char *method, const char *path, const
     json_t *j = hr.status / 100 == 2 ? json_loadb(hr.body.data, hr.body.len, 0, NULL) : NULL;
     const char *t = json_string_value(json_object_get(j, "token"));
     if (!t || !*t) {
-        char why[200];
-        upstream_reason(&hr, why, sizeof why);
+        char why[200] = "the answer was not a JSON object with a token";
+        if (hr.status / 100 != 2) /* a 2xx body here may itself be a token: never quote it */
+            upstream_reason(&hr, why, sizeof why);
         snprintf(resp->error, sizeof resp->error,
                  "ConnexCS did not issue a token on %s (HTTP %ld%s%s).", path, hr.status,
                  why[0] ? ": " : "", why);
@@ -494,7 +497,7 @@ static char *auth_header(cx_client *c, bool force, const volatile int *cancel, c
 static void sleep_cancellable(long seconds, const volatile int *cancel)
 {
     for (long i = 0; i < seconds * 20; i++) {
-        if (cancel && *cancel)
+        if (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED))
             return;
         usleep(50000);
     }
