@@ -8,6 +8,7 @@
 
 #include "mcp/mcp_internal.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 #include "util/log.h"
 
 #define MOD "mcp"
@@ -114,8 +115,13 @@ static json_t *text_block(const char *fmt, va_list ap)
         sb_buf_puts(&b, "(text too long)");
     }
     json_t *s = json_stringn(b.data ? b.data : "", b.len);
-    if (!s) /* not valid UTF-8: keep the text, replace what cannot be sent */
-        s = json_string("(text was not valid UTF-8)");
+    if (!s) { /* not valid UTF-8: keep the text, replace what cannot be sent */
+        sb_buf fixed;
+        sb_buf_init(&fixed, TEXT_MAX + TEXT_MAX / 2);
+        sb_utf8_repair(b.data ? b.data : "", b.len, &fixed);
+        s = json_stringn(fixed.data ? fixed.data : "", fixed.len);
+        sb_buf_free(&fixed);
+    }
     sb_buf_free(&b);
     return text_object(s);
 }
