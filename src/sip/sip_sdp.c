@@ -8,28 +8,43 @@
 /* s equals the literal exactly (length first, then a fixed-size compare the compiler inlines) */
 #define STR_IS(s, lit) ((s).n == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
 
-static sip_str sdp_trim(sip_str s)
+static inline bool is_blank(char c)
 {
-    while (s.n && (s.p[0] == ' ' || s.p[0] == '\t'))
+    return c == ' ' || c == '\t';
+}
+
+static inline sip_str sdp_trim(sip_str s)
+{
+    while (s.n && is_blank(s.p[0]))
         s.p++, s.n--;
-    while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r'))
+    while (s.n && (is_blank(s.p[s.n - 1]) || s.p[s.n - 1] == '\r'))
         s.n--;
     return s;
 }
 
 /* Splits off the next space-separated word. Every caller passes the rest of a line that
- * sdp_trim already cut at its end, so only the leading blanks need skipping here. */
-static sip_str word(sip_str *s)
+ * sdp_trim already cut at its end, so only the leading blanks need skipping here. Inlined:
+ * it runs a dozen times per SDP, on words of a few bytes. */
+static inline sip_str word(sip_str *s)
 {
-    while (s->n && (s->p[0] == ' ' || s->p[0] == '\t'))
-        s->p++, s->n--;
-    size_t i = 0;
-    while (i < s->n && s->p[i] != ' ' && s->p[i] != '\t')
-        i++;
-    sip_str w = {s->p, i};
-    s->p += i;
-    s->n -= i;
-    return w;
+    const char *p = s->p, *e = s->p + s->n;
+    while (p < e && is_blank(*p))
+        p++;
+    const char *w = p;
+    while (p < e && !is_blank(*p))
+        p++;
+    s->p = p;
+    s->n = (size_t)(e - p);
+    return (sip_str){w, (size_t)(p - w)};
+}
+
+/* s cut before its first '/' (a loop: the spans are a few bytes, shorter than a memchr call) */
+static inline sip_str before_slash(sip_str s)
+{
+    for (size_t i = 0; i < s.n; i++)
+        if (s.p[i] == '/')
+            return (sip_str){s.p, i};
+    return s;
 }
 
 static long num(sip_str s)
@@ -48,12 +63,14 @@ static long num(sip_str s)
 /* "IN IP4 1.2.3.4" */
 static void conn_addr(sip_str v, sip_addr *a, bool *zero)
 {
-    word(&v);
-    word(&v);
-    sip_str addr = word(&v);
-    const char *slash = memchr(addr.p, '/', addr.n); /* multicast TTL */
-    if (slash)
-        addr.n = (size_t)(slash - addr.p);
+    if (v.n > 7 && memcmp(v.p, "IN IP4 ", 7) == 0) { /* the usual spelling: two words skipped */
+        v.p += 7;
+        v.n -= 7;
+    } else {
+        word(&v);
+        word(&v);
+    }
+    sip_str addr = before_slash(word(&v)); /* multicast TTL */
     sip_addr_parse(addr.p, addr.n, a);
     if (zero)
         *zero = STR_IS(addr, "0.0.0.0") || STR_IS(addr, "::");
@@ -79,11 +96,7 @@ static bool dir_attr(sip_str a, sip_dir *d)
 static void media_line(sip_str v, sip_sdp_media *m)
 {
     m->type = word(&v);
-    sip_str port = word(&v);
-    const char *slash = memchr(port.p, '/', port.n);
-    if (slash)
-        port.n = (size_t)(slash - port.p);
-    long p = num(port);
+    long p = num(before_slash(word(&v)));
     m->port = p >= 0 && p <= 65535 ? (int)p : 0;
     m->proto = word(&v);
     while (v.n && m->n_fmt < SIP_SDP_MAX_FMT) {
@@ -100,16 +113,10 @@ static void rtpmap(sip_str v, sip_sdp_media *m)
     sip_str pt = word(&v);
     long n = num(pt);
     sip_str enc = word(&v);
-    const char *slash = memchr(enc.p, '/', enc.n);
-    sip_str name = {enc.p, slash ? (size_t)(slash - enc.p) : enc.n};
+    sip_str name = before_slash(enc);
     long rate = -1;
-    if (slash) {
-        sip_str r = {slash + 1, enc.n - (size_t)(slash - enc.p) - 1};
-        const char *s2 = memchr(r.p, '/', r.n);
-        if (s2)
-            r.n = (size_t)(s2 - r.p);
-        rate = num(r);
-    }
+    if (name.n < enc.n)
+        rate = num(before_slash((sip_str){name.p + name.n + 1, enc.n - name.n - 1}));
     for (unsigned i = 0; i < m->n_fmt; i++)
         if (m->fmt[i] == n) {
             m->fmt_name[i] = name;
@@ -129,83 +136,102 @@ int sip_sdp_origin(const sip_sdp *sdp, sip_addr *out)
     return out->family ? 0 : -1;
 }
 
+/* Parse state: the session-level c= and direction, the media section being filled. */
+typedef struct sdp_state {
+    sip_sdp *sdp;
+    sip_addr sess_conn;
+    bool sess_zero, seen_v, stop;
+    sip_dir sess_dir;
+    sip_sdp_media *cur;
+} sdp_state;
+
+static void attr_line(sdp_state *st, sip_str v)
+{
+    sip_sdp_media *cur = st->cur;
+    sip_dir d;
+    if (dir_attr(v, &d)) {
+        if (cur)
+            cur->dir = d;
+        else
+            st->sess_dir = d;
+    } else if (!cur) {
+        return; /* the other attributes are media-level */
+    } else if (v.n > 7 && memcmp(v.p, "rtpmap:", 7) == 0) {
+        rtpmap((sip_str){v.p + 7, v.n - 7}, cur);
+    } else if (v.n > 5 && memcmp(v.p, "fmtp:", 5) == 0) {
+        sip_str f = {v.p + 5, v.n - 5};
+        long pt = num(word(&f));
+        for (unsigned k = 0; k < cur->n_fmt; k++)
+            if (cur->fmt[k] == pt)
+                cur->fmt_param[k] = sdp_trim(f);
+    } else if (v.n >= 6 && memcmp(v.p, "crypto", 6) == 0) {
+        cur->has_crypto = true;
+    }
+}
+
+/* One line, leading blanks already skipped (line.n >= 2, line.p[1] == '='). */
+static void sdp_line(sdp_state *st, sip_str line)
+{
+    char type = line.p[0];
+    if (type == 'v') {
+        st->seen_v = true;
+        return;
+    }
+    if (type != 'o' && type != 'c' && type != 'm' && type != 'a')
+        return;
+    line = sdp_trim(line); /* the value's end; only the lines read below need it */
+    sip_str v = {line.p + 2, line.n - 2};
+    sip_sdp *sdp = st->sdp;
+    switch (type) {
+    case 'o': /* origin: its address is parsed on demand (sip_sdp_origin) */
+        sdp->origin_line = v;
+        break;
+    case 'c':
+        if (st->cur)
+            conn_addr(v, &st->cur->conn, &st->cur->conn_zero);
+        else
+            conn_addr(v, &st->sess_conn, &st->sess_zero);
+        break;
+    case 'm':
+        if (sdp->n_media >= SIP_SDP_MAX_MEDIA) {
+            st->cur = NULL;
+            st->stop = true; /* ignore the rest: the cap is documented */
+            break;
+        }
+        st->cur = &sdp->m[sdp->n_media++];
+        memset(st->cur, 0, sizeof *st->cur);
+        media_line(v, st->cur);
+        st->cur->conn = st->sess_conn;
+        st->cur->conn_zero = st->sess_zero;
+        st->cur->dir = st->sess_dir;
+        break;
+    default:
+        attr_line(st, v);
+        break;
+    }
+}
+
 int sip_sdp_parse(const char *body, size_t len, sip_sdp *sdp)
 {
     /* only the header: media entries are cleared as they are created (the struct is large) */
     sdp->origin_line = (sip_str){NULL, 0};
     sdp->n_media = 0;
-    sip_addr sess_conn = {0};
-    bool sess_zero = false, seen_v = false;
-    sip_dir sess_dir = SIP_DIR_SENDRECV;
-    sip_sdp_media *cur = NULL;
-    bool cur_conn = false, cur_dir = false;
-    size_t i = 0;
-    while (i < len) {
-        const char *nl = memchr(body + i, '\n', len - i);
-        size_t e = nl ? (size_t)(nl - body) : len;
-        sip_str line = sdp_trim((sip_str){body + i, e - i});
-        i = e + 1;
-        if (line.n < 2 || line.p[1] != '=')
-            continue;
-        sip_str v = {line.p + 2, line.n - 2};
-        switch (line.p[0]) {
-        case 'v':
-            seen_v = true;
+    sdp_state st = {.sdp = sdp, .sess_dir = SIP_DIR_SENDRECV};
+    const char *p = body, *end = body + len;
+    while (p < end && !st.stop) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        while (p < e && is_blank(*p))
+            p++;
+        /* a line's type and '=' decide first; a trailing blank never sits at index 1 when
+         * the line has an '=' there, so the trimmed test equals this one */
+        if (e - p >= 2 && p[1] == '=')
+            sdp_line(&st, (sip_str){p, (size_t)(e - p)});
+        if (!nl)
             break;
-        case 'o': /* origin: its address is parsed on demand (sip_sdp_origin) */
-            sdp->origin_line = v;
-            break;
-        case 'c':
-            if (cur) {
-                conn_addr(v, &cur->conn, &cur->conn_zero);
-                cur_conn = true;
-            } else {
-                conn_addr(v, &sess_conn, &sess_zero);
-            }
-            break;
-        case 'm':
-            if (sdp->n_media >= SIP_SDP_MAX_MEDIA) {
-                cur = NULL;
-                i = len; /* ignore the rest: the cap is documented */
-                break;
-            }
-            cur = &sdp->m[sdp->n_media++];
-            memset(cur, 0, sizeof *cur);
-            cur_conn = cur_dir = false;
-            media_line(v, cur);
-            cur->conn = sess_conn;
-            cur->conn_zero = sess_zero;
-            cur->dir = sess_dir;
-            break;
-        case 'a': {
-            sip_dir d;
-            if (dir_attr(v, &d)) {
-                if (cur) {
-                    cur->dir = d;
-                    cur_dir = true;
-                } else {
-                    sess_dir = d;
-                }
-            } else if (cur && v.n > 7 && memcmp(v.p, "rtpmap:", 7) == 0) {
-                rtpmap((sip_str){v.p + 7, v.n - 7}, cur);
-            } else if (cur && v.n > 5 && memcmp(v.p, "fmtp:", 5) == 0) {
-                sip_str f = {v.p + 5, v.n - 5};
-                long pt = num(word(&f));
-                for (unsigned k = 0; k < cur->n_fmt; k++)
-                    if (cur->fmt[k] == pt)
-                        cur->fmt_param[k] = sdp_trim(f);
-            } else if (cur && v.n >= 6 && memcmp(v.p, "crypto", 6) == 0) {
-                cur->has_crypto = true;
-            }
-            break;
-        }
-        default:
-            break;
-        }
+        p = nl + 1;
     }
-    (void)cur_conn;
-    (void)cur_dir;
-    return seen_v ? 0 : -1;
+    return st.seen_v ? 0 : -1;
 }
 
 /* Multipart: finds the application/sdp part, following nested multiparts to depth 4. */
