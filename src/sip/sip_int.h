@@ -120,11 +120,16 @@ typedef struct sip_kpi_acc {
     size_t n_invite, n_register, n_options, n_other;
     size_t by_outcome[SIP_OUT_INCOMPLETE + 1];
     size_t seizures, answered, ner_ok, no3xx, seer;
+    bool hist_on;            /* histograms counted (from the first call not kept on) */
     uint32_t hist[5][KPI_BUCKETS];
     size_t hist_n[5];
     double hist_max[5];
 } sip_kpi_acc;
+/* Counts a concluded call; its timings go into the histograms only once hist_on is set: they
+ * serve the percentiles when summaries were dropped, so the engine sets hist_on at the first
+ * call it does not keep and passes every kept call to sip_kpi_hist then. */
 void sip_kpi_count(sip_kpi_acc *a, const sip_call *c);
+void sip_kpi_hist(sip_kpi_acc *a, const sip_call *c);
 void sip_report_finalize(sip_report *r, double leg_window_s, const sip_kpi_acc *a);
 
 /* ---- sip_analyze.c ---- */

@@ -205,6 +205,20 @@ static size_t bucket(double ms)
     return b >= KPI_BUCKETS - 1 ? KPI_BUCKETS - 1 : (size_t)b;
 }
 
+void sip_kpi_hist(sip_kpi_acc *a, const sip_call *c)
+{
+    if (c->kind != SIP_KIND_CALL)
+        return;
+    const double t[5] = {c->t.pdd_ms, c->t.setup_ms, c->t.ring_ms, c->t.talk_ms, c->t.disconnect_ms};
+    for (int k = 0; k < 5; k++)
+        if (t[k] >= 0) {
+            a->hist[k][bucket(t[k])]++;
+            a->hist_n[k]++;
+            if (t[k] > a->hist_max[k])
+                a->hist_max[k] = t[k];
+        }
+}
+
 void sip_kpi_count(sip_kpi_acc *a, const sip_call *c)
 {
     switch (c->kind) {
@@ -214,14 +228,8 @@ void sip_kpi_count(sip_kpi_acc *a, const sip_call *c)
     default: a->n_other++; return;
     }
     a->by_outcome[c->outcome]++;
-    const double t[5] = {c->t.pdd_ms, c->t.setup_ms, c->t.ring_ms, c->t.talk_ms, c->t.disconnect_ms};
-    for (int k = 0; k < 5; k++)
-        if (t[k] >= 0) {
-            a->hist[k][bucket(t[k])]++;
-            a->hist_n[k]++;
-            if (t[k] > a->hist_max[k])
-                a->hist_max[k] = t[k];
-        }
+    if (a->hist_on)
+        sip_kpi_hist(a, c);
     if (c->outcome == SIP_OUT_INCOMPLETE)
         return;
     a->seizures++;
@@ -358,25 +366,37 @@ int sip_q850_from_status(int status)
     return 0;
 }
 
-static const struct {
-    short cause;
-    const char *name;
-} q850_names[] = {
-    {1, "UNALLOCATED_NUMBER"}, {2, "NO_ROUTE_TRANSIT_NET"}, {3, "NO_ROUTE_DESTINATION"},
-    {16, "NORMAL_CLEARING"}, {17, "USER_BUSY"}, {18, "NO_USER_RESPONSE"}, {19, "NO_ANSWER"},
-    {20, "SUBSCRIBER_ABSENT"}, {21, "CALL_REJECTED"}, {22, "NUMBER_CHANGED"},
-    {25, "EXCHANGE_ROUTING_ERROR"}, {27, "DESTINATION_OUT_OF_ORDER"}, {28, "INVALID_NUMBER_FORMAT"},
-    {31, "NORMAL_UNSPECIFIED"}, {34, "NORMAL_CIRCUIT_CONGESTION"}, {38, "NETWORK_OUT_OF_ORDER"},
-    {41, "NORMAL_TEMPORARY_FAILURE"}, {42, "SWITCH_CONGESTION"}, {47, "RESOURCE_UNAVAILABLE"},
-    {58, "BEARERCAPABILITY_NOTAVAIL"}, {63, "SERVICE_UNAVAILABLE"}, {65, "BEARERCAPABILITY_NOTIMPL"},
-    {79, "SERVICE_NOT_IMPLEMENTED"}, {88, "INCOMPATIBLE_DESTINATION"}, {102, "RECOVERY_ON_TIMER_EXPIRE"},
-    {111, "PROTOCOL_ERROR"}, {127, "INTERWORKING"},
-};
-
+/* A switch: the compiler makes it a jump table (every call's verdict looks its cause up). */
 const char *sip_q850_name(int cause)
 {
-    for (size_t i = 0; i < sizeof q850_names / sizeof q850_names[0]; i++)
-        if (q850_names[i].cause == cause)
-            return q850_names[i].name;
-    return NULL;
+    switch (cause) {
+    case 1: return "UNALLOCATED_NUMBER";
+    case 2: return "NO_ROUTE_TRANSIT_NET";
+    case 3: return "NO_ROUTE_DESTINATION";
+    case 16: return "NORMAL_CLEARING";
+    case 17: return "USER_BUSY";
+    case 18: return "NO_USER_RESPONSE";
+    case 19: return "NO_ANSWER";
+    case 20: return "SUBSCRIBER_ABSENT";
+    case 21: return "CALL_REJECTED";
+    case 22: return "NUMBER_CHANGED";
+    case 25: return "EXCHANGE_ROUTING_ERROR";
+    case 27: return "DESTINATION_OUT_OF_ORDER";
+    case 28: return "INVALID_NUMBER_FORMAT";
+    case 31: return "NORMAL_UNSPECIFIED";
+    case 34: return "NORMAL_CIRCUIT_CONGESTION";
+    case 38: return "NETWORK_OUT_OF_ORDER";
+    case 41: return "NORMAL_TEMPORARY_FAILURE";
+    case 42: return "SWITCH_CONGESTION";
+    case 47: return "RESOURCE_UNAVAILABLE";
+    case 58: return "BEARERCAPABILITY_NOTAVAIL";
+    case 63: return "SERVICE_UNAVAILABLE";
+    case 65: return "BEARERCAPABILITY_NOTIMPL";
+    case 79: return "SERVICE_NOT_IMPLEMENTED";
+    case 88: return "INCOMPATIBLE_DESTINATION";
+    case 102: return "RECOVERY_ON_TIMER_EXPIRE";
+    case 111: return "PROTOCOL_ERROR";
+    case 127: return "INTERWORKING";
+    default: return NULL;
+    }
 }
