@@ -532,10 +532,21 @@ static void parse_via(sip_str v, sip_via *via)
     via->transport = (sip_str){v.p + ts, i - ts};
     while (i < v.n && is_ws(v.p[i]))
         i++;
-    size_t hs = i;
-    while (i < v.n && !is_cls(v.p[i], C_SCWS))
-        i++;
-    sip_split_hostport((sip_str){v.p + hs, i - hs}, &via->host, &via->port);
+    /* sent-by, noting its colons on the way: host:port (or a lone host) is split here at
+     * once, brackets and bare IPv6 go through sip_split_hostport */
+    size_t hs = i, colon = 0, n_colon = 0;
+    for (; i < v.n && !is_cls(v.p[i], C_SCWS); i++)
+        if (v.p[i] == ':' && !n_colon++)
+            colon = i;
+    if (i == hs || v.p[hs] == '[' || n_colon > 1) {
+        sip_split_hostport((sip_str){v.p + hs, i - hs}, &via->host, &via->port);
+    } else if (!n_colon) {
+        via->host = (sip_str){v.p + hs, i - hs};
+    } else {
+        via->host = (sip_str){v.p + hs, colon - hs};
+        long port = parse_num(v.p + colon + 1, i - colon - 1, NULL);
+        via->port = port > 0 && port <= 65535 ? (int)port : 0;
+    }
     /* one pass over ;name[=value] up to the end or a comma */
     while (i < v.n && v.p[i] != ',') {
         while (i < v.n && (v.p[i] == ';' || is_ws(v.p[i])))
@@ -697,83 +708,97 @@ enum hdr {
     H_RETRY,
 };
 
-/* The header names the parser reads (RFC 3261 compact forms included), found by length and
- * first letter, then one case-insensitive compare: the parser's hottest dispatch. */
-#define H_IS(lit, h)                                                                          \
-    if (ieq_lower(name, lit, sizeof lit - 1))                                                 \
-        return h;
-static enum hdr header_kind(sip_str name)
+/* Case-insensitive equality of the n bytes at p with a lowercase header name (letters and
+ * '-'), a word at a time: OR-ing 0x20 lowercases letters and leaves '-' alone, but it also
+ * turns CR into '-', so for a name with a '-' a CR in the bytes is refused separately. */
+static inline bool has_cr64(uint64_t v)
 {
-    if (!name.n)
-        return H_OTHER;
-    char c = (char)(name.p[0] | 0x20);
-    switch (name.n) {
-    case 1:
-        switch (c) {
-        case 'c': return H_CTYPE;
-        case 'f': return H_FROM;
-        case 'i': return H_CALLID;
-        case 'l': return H_CLEN;
-        case 'm': return H_CONTACT;
-        case 't': return H_TO;
-        case 'v': return H_VIA;
-        default: return H_OTHER;
-        }
-    case 2:
-        H_IS("to", H_TO) break;
-    case 3:
-        H_IS("via", H_VIA) break;
-    case 4:
-        if (c == 'c') {
-            H_IS("cseq", H_CSEQ)
-        } else {
-            H_IS("from", H_FROM)
+    uint64_t x = v ^ 0x0d0d0d0d0d0d0d0dULL;
+    return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
+}
+
+static inline bool name_eq(const char *p, const char *lit, size_t n, bool dash)
+{
+    if (n >= 8) {
+        uint64_t a = ld64(p), b = ld64(p + n - 8);
+        return (a | 0x2020202020202020ULL) == ld64(lit) &&
+               (b | 0x2020202020202020ULL) == ld64(lit + n - 8) &&
+               !(dash && (has_cr64(a) || has_cr64(b)));
+    }
+    if (n >= 4) {
+        uint32_t a = ld32(p), b = ld32(p + n - 4);
+        return (a | 0x20202020U) == ld32(lit) && (b | 0x20202020U) == ld32(lit + n - 4) &&
+               !(dash && has_cr64((uint64_t)a << 32 | b));
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] | 0x20) != lit[i])
+            return false;
+    return true;
+}
+
+/* After a name of n bytes: optional SP/HT, then the colon; *v = the index after it. */
+static inline bool colon_after(const char *p, size_t n, size_t avail, size_t *v)
+{
+    while (n < avail && (p[n] == ' ' || p[n] == '\t'))
+        n++;
+    if (n < avail && p[n] == ':') {
+        *v = n + 1;
+        return true;
+    }
+    return false;
+}
+
+/* The kind of the header line at p (avail bytes to the end of the message) and where its
+ * value starts (*v, relative to p), read from the line's first bytes: the name is matched
+ * where it stands, so a line the parser ignores costs a switch and a compare or two, and no
+ * search for its colon. RFC 3261 compact forms included; H_OTHER for any other line. */
+#define H_IS(lit, h)                                                                          \
+    if (avail > sizeof lit - 1 &&                                                             \
+        name_eq(p, lit, sizeof lit - 1, __builtin_strchr(lit, '-') != NULL) &&                \
+        colon_after(p, sizeof lit - 1, avail, v))                                             \
+        return h;
+static enum hdr line_header(const char *p, size_t avail, size_t *v)
+{
+    switch (p[0] | 0x20) {
+    case 'v':
+        H_IS("via", H_VIA) H_IS("v", H_VIA) break;
+    case 'f':
+        H_IS("from", H_FROM) H_IS("f", H_FROM) break;
+    case 't':
+        H_IS("to", H_TO) H_IS("t", H_TO) break;
+    case 'i':
+        H_IS("i", H_CALLID) break;
+    case 'l':
+        H_IS("l", H_CLEN) break;
+    case 'm':
+        H_IS("m", H_CONTACT) break;
+    case 'c':
+        switch (avail > 1 ? p[1] | 0x20 : 0) {
+        case 's':
+            H_IS("cseq", H_CSEQ) break;
+        case 'a':
+            H_IS("call-id", H_CALLID) break;
+        case 'o':
+            H_IS("contact", H_CONTACT) H_IS("content-length", H_CLEN)
+            H_IS("content-type", H_CTYPE) break;
+        default:
+            H_IS("c", H_CTYPE) break;
         }
         break;
-    case 5:
-        H_IS("x-cid", H_XCID) break;
-    case 6:
-        if (c == 'r') {
-            H_IS("reason", H_REASON)
-        } else {
-            H_IS("server", H_UA)
-        }
-        break;
-    case 7:
-        if (c == 'c') {
-            H_IS("call-id", H_CALLID) H_IS("contact", H_CONTACT)
-        } else {
-            H_IS("warning", H_WARNING)
-        }
-        break;
-    case 9:
-        H_IS("x-call-id", H_XCID) break;
-    case 10:
+    case 'r':
+        H_IS("reason", H_REASON) H_IS("record-route", H_RR) H_IS("retry-after", H_RETRY) break;
+    case 'w':
+        H_IS("warning", H_WARNING) H_IS("www-authenticate", H_WWWAUTH) break;
+    case 'u':
         H_IS("user-agent", H_UA) break;
-    case 11:
-        H_IS("retry-after", H_RETRY) break;
-    case 12:
-        if (c == 'c') {
-            H_IS("content-type", H_CTYPE)
-        } else {
-            H_IS("record-route", H_RR)
-        }
-        break;
-    case 13:
+    case 's':
+        H_IS("server", H_UA) break;
+    case 'a':
         H_IS("authorization", H_AUTHZ) break;
-    case 14:
-        if (c == 'c') {
-            H_IS("content-length", H_CLEN)
-        } else {
-            H_IS("x-orig-call-id", H_XCID)
-        }
-        break;
-    case 16:
-        H_IS("www-authenticate", H_WWWAUTH) break;
-    case 18:
-        H_IS("proxy-authenticate", H_WWWAUTH) break;
-    case 19:
-        H_IS("proxy-authorization", H_AUTHZ) break;
+    case 'p':
+        H_IS("proxy-authenticate", H_WWWAUTH) H_IS("proxy-authorization", H_AUTHZ) break;
+    case 'x':
+        H_IS("x-cid", H_XCID) H_IS("x-call-id", H_XCID) H_IS("x-orig-call-id", H_XCID) break;
     default:
         break;
     }
@@ -804,8 +829,7 @@ static void apply_header(sip_msg *m, enum hdr h, sip_str v)
     case H_TO:
         if (!m->to.p) {
             m->to = v;
-            if (!m->deferred)
-                parse_tag(v, &m->to_tag);
+            parse_tag(v, &m->to_tag);
         }
         break;
     case H_CALLID:
@@ -906,38 +930,30 @@ static inline size_t line_end(const char *p, size_t i, size_t len)
     return find2(p, i, len, '\n', '\n');
 }
 
-static int parse_msg(const char *data, size_t len, sip_msg *m, bool *truncated, bool defer_tag);
+/* A header value without the white space around it: usually one leading space and the
+ * line's CR, tested before the general loops. */
+static inline sip_str value_trim(const char *p, size_t s, size_t e)
+{
+    if (s < e && p[s] == ' ')
+        s++;
+    while (s < e && is_ws(p[s]))
+        s++;
+    if (s < e && p[e - 1] == '\r')
+        e--;
+    while (s < e && is_ws(p[e - 1]))
+        e--;
+    return (sip_str){p + s, e - s};
+}
 
 int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
 {
-    return parse_msg(data, len, m, truncated, false);
-}
-
-int sip_msg_parse_deferred(const char *data, size_t len, sip_msg *m, bool *truncated)
-{
-    return parse_msg(data, len, m, truncated, true);
-}
-
-void sip_msg_finish(sip_msg *m)
-{
-    if (!m->deferred)
-        return;
-    m->deferred = false;
-    if (m->to.p)
-        parse_tag(m->to, &m->to_tag);
-}
-
-static int parse_msg(const char *data, size_t len, sip_msg *m, bool *truncated, bool defer_tag)
-{
     memset(m, 0, sizeof *m);
     m->content_length = -1;
-    m->deferred = defer_tag;
     if (truncated)
         *truncated = false;
     size_t i = 0;
     while (i < len && (data[i] == '\r' || data[i] == '\n'))
         i++;
-    size_t start = i;
     size_t e = line_end(data, i, len);
     size_t ll = e - i;
     if (ll && data[i + ll - 1] == '\r')
@@ -947,37 +963,19 @@ static int parse_msg(const char *data, size_t len, sip_msg *m, bool *truncated, 
     i = e < len ? e + 1 : len;
     bool ended = false;
     while (i < len) {
-        /* the first ':' or the line's end, then the rest of the line from there */
-        size_t k = find2(data, i, len, ':', '\n');
-        const char *colon = NULL;
-        if (k < len && data[k] == ':') {
-            colon = data + k;
-            e = line_end(data, k + 1, len);
-        } else {
-            e = k;
-        }
-        ll = e - i;
-        if (ll && data[i + ll - 1] == '\r')
-            ll--;
-        if (ll == 0) {
-            i = e < len ? e + 1 : len;
+        size_t v = 0;
+        enum hdr h = line_header(data + i, len - i, &v);
+        e = line_end(data, i + v, len); /* v: past the colon of a header the parser reads */
+        if (h == H_OTHER && (e == i || (e == i + 1 && data[i] == '\r'))) {
+            i = e < len ? e + 1 : len; /* the empty line */
             ended = true;
             break;
         }
-        /* a header with its folded continuation lines */
-        size_t hend = e;
+        size_t hend = e; /* with its folded continuation lines */
         while (hend + 1 < len && (data[hend + 1] == ' ' || data[hend + 1] == '\t'))
             hend = line_end(data, hend + 1, len);
-        if (colon) {
-            /* a name cannot start with white space (that line would be a continuation) */
-            sip_str name = {data + i, (size_t)(colon - data - i)};
-            while (name.n && (name.p[name.n - 1] == ' ' || name.p[name.n - 1] == '\t'))
-                name.n--;
-            m->n_headers++;
-            enum hdr h = header_kind(name);
-            if (h != H_OTHER) /* the value of an ignored header is never looked at */
-                apply_header(m, h, trim((sip_str){colon + 1, hend - (size_t)(colon - data) - 1}));
-        }
+        if (h != H_OTHER) /* the value of an ignored header is never looked at */
+            apply_header(m, h, value_trim(data, i + v, hend));
         i = hend < len ? hend + 1 : len;
     }
     m->call_id = trim(m->call_id);
@@ -1002,7 +1000,6 @@ static int parse_msg(const char *data, size_t len, sip_msg *m, bool *truncated, 
     }
     m->body = (sip_str){data + i, blen};
     m->msg_len = i + blen;
-    (void)start;
     return 0;
 }
 

@@ -83,9 +83,7 @@ typedef struct sip_msg {
     bool challenge_stale;  /* stale=TRUE in the challenge */
     sip_str auth_realm;
     bool has_retry_after;
-    size_t n_headers;
     size_t msg_len;      /* bytes the message takes (start line .. end of body) */
-    bool deferred;       /* sip_msg_parse_deferred: to_tag not read yet (sip_msg_finish) */
 } sip_msg;
 
 /* Cheap test: do the bytes start like a SIP request or status line? */
@@ -96,13 +94,6 @@ bool sip_looks_like_sip(const char *data, size_t len);
  * CSeq). When the body is shorter than Content-Length the message is still parsed with the
  * body it has (datagram truncated by the capture snap length); *truncated is set. */
 int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated);
-
-/* sip_msg_parse without the To tag, which sip_msg_finish reads later: the capture pipeline
- * parses in its reader thread and leaves this part to the engine thread, which has less to do
- * (moving the top Via's host:port split too was measured: more instructions in all, no better
- * balance). sip_msg_finish is idempotent and does nothing for a fully parsed message. */
-int sip_msg_parse_deferred(const char *data, size_t len, sip_msg *m, bool *truncated);
-void sip_msg_finish(sip_msg *m);
 
 /* The second, on-demand pass over a parsed message: user parts of the From/To URIs and the
  * first Contact's host and port (only a dialog's first request and the NAT checks need them,

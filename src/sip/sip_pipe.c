@@ -53,7 +53,6 @@ static void consume(sip_engine *e, pipe_batch *b, bool *err)
             sip_engine_feed_rtp(e, it->r.time_us, it->r.frame, &it->src, &it->dst, it->head, it->len);
             continue;
         }
-        sip_msg_finish(&it->m); /* left by the reader thread (sip_msg_parse_deferred) */
         if (sip_engine_feed_parsed(e, &it->r, &it->m) < 0)
             *err = true;
     }
@@ -209,6 +208,8 @@ void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *
     it->r = *r;
     if (m != &it->m)
         it->m = *m;
+    if (it->m.is_request && !it->m.to_tag.n)
+        sip_msg_details(&it->m); /* what the engine does for a dialog-creating request */
     rd->st->sip_messages++;
 }
 
