@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,20 +60,22 @@ int sip_call_add_finding(sip_call *c, const char *code, sip_severity sev, const 
 
 void sip_call_free_fields(sip_call *c)
 {
-    free(c->call_id);
-    free(c->method);
-    if (!c->ids_block) {
+    if (c->ids_block) {
+        free(c->method); /* the block with every string */
+    } else {
+        free(c->call_id);
+        free(c->method);
         free(c->from_user);
         free(c->to_user);
         free(c->from_tag);
         free(c->user_agent);
         free(c->xcid);
+        free(c->to_tag);
+        free(c->final_phrase);
+        free(c->reason_text);
+        free(c->warning_text);
+        free(c->codec);
     }
-    free(c->to_tag);
-    free(c->final_phrase);
-    free(c->reason_text);
-    free(c->warning_text);
-    free(c->codec);
     for (size_t i = 0; i < c->n_findings; i++) {
         free(c->findings[i].text);
         free(c->findings[i].ev);
@@ -86,6 +89,104 @@ void sip_call_free_fields(sip_call *c)
     }
     free(c->msgs);
     memset(c, 0, sizeof *c);
+}
+
+/* ---- the call's strings ---------------------------------------------------------------- */
+
+static bool in_sbuf(const sip_dlg *d, const char *p)
+{
+    return (uintptr_t)p - (uintptr_t)d->sbuf < sizeof d->sbuf;
+}
+
+char *sip_dlg_strdup(sip_dlg *d, const char *p, size_t n)
+{
+    char *s;
+    if (n < sizeof d->sbuf - d->sbuf_n) {
+        s = d->sbuf + d->sbuf_n;
+        d->sbuf_n += n + 1;
+    } else if (!(s = malloc(n + 1))) {
+        return NULL;
+    }
+    if (n)
+        memcpy(s, p, n);
+    s[n] = 0;
+    return s;
+}
+
+char *sip_dlg_str(sip_dlg *d, sip_str s)
+{
+    return s.p && s.n ? sip_dlg_strdup(d, s.p, s.n) : NULL;
+}
+
+void sip_dlg_str_free(sip_dlg *d, char *p)
+{
+    if (!in_sbuf(d, p))
+        free(p);
+}
+
+/* The string fields of a call; the first (method) starts the packed block. */
+#define CALL_STRINGS(c)                                                                         \
+    {&(c)->method, &(c)->call_id, &(c)->from_user, &(c)->to_user, &(c)->from_tag,              \
+     &(c)->to_tag, &(c)->user_agent, &(c)->xcid, &(c)->final_phrase, &(c)->reason_text,         \
+     &(c)->warning_text, &(c)->codec}
+enum { N_CALL_STRINGS = 12 };
+
+/* The block: the method first (the block's handle), then the used part of the dialog's string
+ * space as it is (its strings move by one offset), then the strings that went to the heap. */
+bool sip_dlg_pack_strings(sip_dlg *d)
+{
+    sip_call *c = &d->c;
+    char **f[N_CALL_STRINGS] = CALL_STRINGS(c);
+    size_t len[N_CALL_STRINGS], total;
+    if (!c->method || c->ids_block)
+        return false;
+    len[0] = strlen(c->method);
+    total = len[0] + 1 + d->sbuf_n;
+    for (int i = 1; i < N_CALL_STRINGS; i++) {
+        len[i] = 0;
+        if (*f[i] && !in_sbuf(d, *f[i])) {
+            /* the Call-ID keeps all its bytes (the engine compares it by length) */
+            len[i] = f[i] == &c->call_id ? d->cid_len : strlen(*f[i]);
+            total += len[i] + 1;
+        }
+    }
+    char *b = malloc(total);
+    if (!b)
+        return false;
+    memcpy(b, c->method, len[0] + 1);
+    char *space = b + len[0] + 1, *o = space + d->sbuf_n;
+    memcpy(space, d->sbuf, d->sbuf_n);
+    sip_dlg_str_free(d, c->method);
+    c->method = b;
+    for (int i = 1; i < N_CALL_STRINGS; i++) {
+        if (!*f[i])
+            continue;
+        if (in_sbuf(d, *f[i])) {
+            *f[i] = space + (*f[i] - d->sbuf);
+            continue;
+        }
+        memcpy(o, *f[i], len[i]);
+        o[len[i]] = 0;
+        free(*f[i]);
+        *f[i] = o;
+        o += len[i] + 1;
+    }
+    c->ids_block = true;
+    for (size_t i = 0; i < c->n_msgs_kept; i++)
+        c->msgs[i].call_id = c->call_id;
+    return true;
+}
+
+void sip_dlg_free_call(sip_dlg *d)
+{
+    sip_call *c = &d->c;
+    if (!c->ids_block) {
+        char **f[N_CALL_STRINGS] = CALL_STRINGS(c);
+        for (int i = 0; i < N_CALL_STRINGS; i++)
+            if (*f[i] && in_sbuf(d, *f[i]))
+                *f[i] = NULL;
+    }
+    sip_call_free_fields(c);
 }
 
 /* ---- observation ------------------------------------------------------------------------- */

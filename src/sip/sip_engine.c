@@ -46,7 +46,15 @@ struct sip_engine {
         uint32_t max_cseq;
     } *gone;
     size_t gone_cap, gone_n;
+    /* released dialogs kept for reuse (linked by hnext, at most SPARE_MAX): a call's dialog
+     * and event array come from here instead of the allocator, which otherwise sorts the
+     * large freed blocks again for every small allocation */
+    sip_dlg *spare;
+    size_t n_spare;
 };
+
+#define SPARE_MAX 64
+#define SPARE_MAX_EV 64
 
 #define GONE_KEEP_US 64000000LL
 
@@ -342,16 +350,34 @@ static bool wants_keep(const sip_engine *e, sip_str cid, sip_str xcid)
     return false;
 }
 
+static void dlg_free(sip_engine *e, sip_dlg *d);
+
+/* A zeroed dialog, a spare one when there is (its event array is kept, emptied). */
+static sip_dlg *dlg_alloc(sip_engine *e)
+{
+    sip_dlg *d = e->spare;
+    if (!d)
+        return calloc(1, sizeof *d);
+    e->spare = d->hnext;
+    e->n_spare--;
+    sip_ev *ev = d->ev;
+    size_t cap = d->cap_ev;
+    memset(d, 0, sizeof *d);
+    d->ev = ev;
+    d->cap_ev = cap;
+    return d;
+}
+
 static sip_dlg *dlg_new(sip_engine *e, uint64_t key, const sip_msg *m, const sip_record *r)
 {
-    sip_dlg *d = calloc(1, sizeof *d);
+    sip_dlg *d = dlg_alloc(e);
     if (!d)
         return NULL;
     d->key = key;
     d->cid_len = m->call_id.n;
-    d->c.call_id = sip_str_dup(m->call_id);
+    d->c.call_id = sip_dlg_str(d, m->call_id);
     if (!d->c.call_id) {
-        free(d);
+        dlg_free(e, d);
         return NULL;
     }
     d->c.leg_group = -1;
@@ -380,13 +406,31 @@ static void dlg_unhash(sip_engine *e, sip_dlg *d)
     lru_unlink(e, d);
 }
 
-static void dlg_free(sip_dlg *d)
+/* The dialog's own memory (its call is freed or moved into the report already). */
+static void dlg_free(sip_engine *e, sip_dlg *d)
 {
     for (int k = 0; k < NAT_COUNT; k++)
         free(d->nat_detail[k]);
     free(d->rtp);
+    if (e->n_spare < SPARE_MAX && d->cap_ev <= SPARE_MAX_EV) {
+        d->hnext = e->spare;
+        e->spare = d;
+        e->n_spare++;
+        return;
+    }
     free(d->ev);
     free(d);
+}
+
+static void spares_free(sip_engine *e)
+{
+    while (e->spare) {
+        sip_dlg *d = e->spare;
+        e->spare = d->hnext;
+        free(d->ev);
+        free(d);
+    }
+    e->n_spare = 0;
 }
 
 /* The first call not kept: from now on the histograms count every call, so they are filled
@@ -414,26 +458,29 @@ static void dlg_release(sip_engine *e, sip_dlg *d)
         rep->n_calls_dropped++;
         hist_start(e, &d->c);
         gone_put(e, d->key, d->max_cseq);
-        sip_call_free_fields(&d->c);
+        sip_dlg_free_call(d);
     } else {
         if (rep->n_calls == e->calls_cap) {
             size_t nc = e->calls_cap ? e->calls_cap * 2 : 64;
             sip_call *n = realloc(rep->calls, nc * sizeof *n);
-            if (!n) {
-                rep->n_calls_dropped++;
-                hist_start(e, &d->c);
-                sip_call_free_fields(&d->c);
-                goto out;
-            }
+            if (!n)
+                goto oom;
             rep->calls = n;
             e->calls_cap = nc;
         }
+        if (!sip_dlg_pack_strings(d))
+            goto oom;
         rep->calls[rep->n_calls] = d->c;
         idx_put(e, d->key, rep->n_calls);
         rep->n_calls++;
     }
-out:
-    dlg_free(d);
+    dlg_free(e, d);
+    return;
+oom:
+    rep->n_calls_dropped++;
+    hist_start(e, &d->c);
+    sip_dlg_free_call(d);
+    dlg_free(e, d);
 }
 
 static void sweep(sip_engine *e)
@@ -531,29 +578,13 @@ static uint8_t repeat_flags(const sip_dlg *d, const sip_ev *x)
     return 0;
 }
 
-/* A call's identity strings (set once, from its first request or response, never replaced)
- * in one allocation instead of one each: n views, stored NUL-terminated through out[]; an
- * empty view gives NULL as sip_str_dup does. The first view (the method) is never empty, so
- * the block starts at *out[0]; c->ids_block tells sip_call_free_fields. */
-static void ids_dup(sip_call *c, const sip_str *v, char **const *out, size_t n)
+/* A call's identity strings (set once, from its first request or response, never replaced):
+ * n views, stored NUL-terminated through out[] in the dialog's string space; an empty view
+ * gives NULL as sip_str_dup does. */
+static void ids_dup(sip_dlg *d, const sip_str *v, char **const *out, size_t n)
 {
-    size_t total = 0;
     for (size_t i = 0; i < n; i++)
-        total += v[i].p && v[i].n ? v[i].n + 1 : 0;
-    char *b = v[0].p && v[0].n ? malloc(total) : NULL;
-    c->ids_block = b != NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!c->ids_block) {
-            *out[i] = sip_str_dup(v[i]);
-        } else if (!v[i].p || !v[i].n) {
-            *out[i] = NULL;
-        } else {
-            memcpy(b, v[i].p, v[i].n);
-            b[v[i].n] = 0;
-            *out[i] = b;
-            b += v[i].n + 1;
-        }
-    }
+        *out[i] = sip_dlg_str(d, v[i]);
 }
 
 static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_record *r,
@@ -566,7 +597,7 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
     if (m->is_request) {
         bool initial = !m->to_tag.n;
         if (!c->method && m->method != SIP_M_ACK && m->method != SIP_M_CANCEL) {
-            ids_dup(c,
+            ids_dup(d,
                     (const sip_str[]){m->method_str, m->from_user, m->to_user, m->from_tag,
                                       m->user_agent, m->xcid},
                     (char **const[]){&c->method, &c->from_user, &c->to_user, &c->from_tag,
@@ -618,7 +649,7 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
                      (m->cseq == d->init_cseq || !d->init_cseq);
     if (!c->method && m->cseq_method != SIP_M_CANCEL && m->cseq_method != SIP_M_ACK) {
         /* capture started after the request */
-        ids_dup(c, (const sip_str[]){m->cseq_method_str, m->from_user, m->to_user},
+        ids_dup(d, (const sip_str[]){m->cseq_method_str, m->from_user, m->to_user},
                 (char **const[]){&c->method, &c->from_user, &c->to_user}, 3);
         d->init_method = (uint8_t)m->cseq_method;
         c->kind = m->cseq_method == SIP_M_INVITE     ? SIP_KIND_CALL
@@ -657,9 +688,9 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
             d->f_answer = r->frame;
             d->answered_cseq = m->cseq;
             c->final_code = m->status;
-            free(c->final_phrase);
-            c->final_phrase = sip_str_dup(m->phrase);
-            c->to_tag = c->to_tag ? c->to_tag : sip_str_dup(m->to_tag);
+            sip_dlg_str_free(d, c->final_phrase);
+            c->final_phrase = sip_dlg_str(d, m->phrase);
+            c->to_tag = c->to_tag ? c->to_tag : sip_dlg_str(d, m->to_tag);
         }
         if (m->cseq_method == SIP_M_INVITE) {
             if (d->n_2xx_sends < SIP_MAX_EVIDENCE)
@@ -684,15 +715,15 @@ static void track_state(sip_engine *e, sip_dlg *d, const sip_msg *m, const sip_r
     d->t_final = t;
     d->f_final = r->frame;
     c->final_code = m->status;
-    free(c->final_phrase);
-    c->final_phrase = sip_str_dup(m->phrase);
+    sip_dlg_str_free(d, c->final_phrase);
+    c->final_phrase = sip_dlg_str(d, m->phrase);
     c->q850 = m->reason_q850;
     c->q850_from_reason = m->reason_q850 != 0;
-    free(c->reason_text);
-    c->reason_text = sip_str_dup(m->reason_text);
+    sip_dlg_str_free(d, c->reason_text);
+    c->reason_text = sip_dlg_str(d, m->reason_text);
     c->warning_code = m->warning_code;
-    free(c->warning_text);
-    c->warning_text = sip_str_dup(m->warning_text);
+    sip_dlg_str_free(d, c->warning_text);
+    c->warning_text = sip_dlg_str(d, m->warning_text);
     d->finished = m->status != 401 && m->status != 407;
     if (d->finished && m->cseq_method != SIP_M_INVITE)
         d->release_now = true; /* no ACK for non-INVITE */
@@ -878,14 +909,15 @@ void sip_engine_free(sip_engine *e)
     for (size_t i = 0; i < e->n_buckets; i++)
         for (sip_dlg *d = e->buckets[i], *n; d; d = n) {
             n = d->hnext;
-            sip_call_free_fields(&d->c);
-            dlg_free(d);
+            sip_dlg_free_call(d);
+            dlg_free(e, d);
         }
     free(e->buckets);
     free(e->idx);
     free(e->media);
     free(e->acc);
     free(e->gone);
+    spares_free(e);
     sip_report_free(e->rep);
     free(e);
 }
@@ -911,6 +943,7 @@ sip_report *sip_engine_finish(sip_engine *e)
     free(e->media);
     free(e->acc);
     free(e->gone);
+    spares_free(e);
     free(e);
     return r;
 }

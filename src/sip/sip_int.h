@@ -58,6 +58,7 @@ typedef struct sip_rtp_state {
 
 #define DLG_MAX_RTP 8
 #define DLG_MAX_MEDIA 4
+#define DLG_SBUF 192
 
 typedef struct sip_dlg {
     struct sip_dlg *hnext;
@@ -105,6 +106,10 @@ typedef struct sip_dlg {
     sip_rtp_state *rtp;            /* DLG_MAX_RTP entries, allocated on the first packet */
     unsigned n_rtp;
     uint32_t max_cseq;
+    /* the call's strings while it is live (sip_dlg_strdup): bump-allocated here, on the heap
+     * once this is full; sip_dlg_pack_strings moves them into one block at release */
+    size_t sbuf_n;
+    char sbuf[DLG_SBUF];
 } sip_dlg;
 
 /* Feeds a message the caller already parsed (readers parse once). Same contract as
@@ -140,7 +145,21 @@ void sip_dlg_observe(sip_dlg *d, const sip_msg *m, const sip_record *r);
 void sip_dlg_conclude(sip_dlg *d, int64_t end_us, bool any_rtp);
 int sip_call_add_finding(sip_call *c, const char *code, sip_severity sev, const sip_evidence *ev,
                          unsigned n_ev, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Frees what a sip_call owns. With ids_block set, every string of the call shares one block
+ * that starts at method (sip_dlg_pack_strings). */
 void sip_call_free_fields(sip_call *c);
+
+/* A copy of n bytes, NUL-terminated, in the dialog's string space (the heap beyond it);
+ * NULL only when out of memory. sip_dlg_str: the same for a view, NULL for an empty one (as
+ * sip_str_dup). sip_dlg_str_free releases one (nothing for a copy in the dialog's space). */
+char *sip_dlg_strdup(sip_dlg *d, const char *p, size_t n);
+char *sip_dlg_str(sip_dlg *d, sip_str s);
+void sip_dlg_str_free(sip_dlg *d, char *p);
+/* At release: the call's strings into one heap block (ids_block), so the summary outlives the
+ * dialog. false when out of memory (the strings are then as they were). */
+bool sip_dlg_pack_strings(sip_dlg *d);
+/* Frees the call of a dialog not packed (sip_call_free_fields, minus its in-dialog strings). */
+void sip_dlg_free_call(sip_dlg *d);
 
 void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r);
 

@@ -347,7 +347,8 @@ static void media_findings(sip_dlg *d, bool any_rtp)
                     (d->answer.name[i][0] && strcasecmp(d->answer.name[i], d->offer.name[j]) == 0)) {
                     if (strcasecmp(d->answer.name[i], "telephone-event") == 0)
                         break;
-                    c->codec = strdup(d->answer.name[i][0] ? d->answer.name[i] : "?");
+                    const char *nm = d->answer.name[i][0] ? d->answer.name[i] : "?";
+                    c->codec = sip_dlg_strdup(d, nm, strlen(nm));
                     break;
                 }
         if (!c->codec && d->answer.n_fmt && !d->answer.port0) {
@@ -526,7 +527,7 @@ void sip_dlg_conclude(sip_dlg *d, int64_t end_us, bool any_rtp)
 {
     sip_call *c = &d->c;
     if (!c->method)
-        c->method = strdup("");
+        c->method = sip_dlg_strdup(d, "", 0);
     if (!d->t_first_req)
         d->t_first_req = d->t_first;
     decide_outcome(d, end_us);
@@ -546,7 +547,7 @@ void sip_dlg_conclude(sip_dlg *d, int64_t end_us, bool any_rtp)
         }
     }
     if (!c->codec && d->offer.present && d->offer.n_fmt && c->outcome == SIP_OUT_ANSWERED)
-        c->codec = strdup(d->offer.name[0]);
+        c->codec = sip_dlg_strdup(d, d->offer.name[0], strlen(d->offer.name[0]));
     /* brief SDP lines on kept messages */
     for (size_t i = 0; i < c->n_msgs_kept; i++) {
         sip_msg_rec *k = &c->msgs[i];
