@@ -1,6 +1,7 @@
 /* IP endpoints: parsing and formatting literals, comparisons, private-range tests (RFC 1918,
  * RFC 6598, link-local, IPv6 ULA and link-local). */
 #include "sip/sip.h"
+#include "sip/sip_int.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -134,6 +135,17 @@ __attribute__((noinline)) static int parse_general(const char *text, size_t len,
         out->port = (uint16_t)v;
     }
     return 0;
+}
+
+bool sip_addr_parse_v4_exact(const char *text, size_t len, sip_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len >= 7 && fast_v4(text, len, out)) {
+        out->family = 4;
+        return true;
+    }
+    memset(out, 0, sizeof *out);
+    return false;
 }
 
 int sip_addr_parse(const char *text, size_t len, sip_addr *out)

@@ -245,11 +245,29 @@ static void nat_request(sip_dlg *d, const sip_msg *m, const sip_record *r)
     }
 }
 
+/* The codec name of format i as sip_sdp_codec gives it, cut at 15 bytes and at a NUL (the
+ * name is a view into the message), into out; no intermediate buffer, no library calls. */
+static void fact_name(const sip_sdp_media *m, unsigned i, char out[16])
+{
+    const char *p = m->fmt_name[i].p;
+    size_t n = m->fmt_name[i].n < 15 ? m->fmt_name[i].n : 15;
+    if (!m->fmt_name[i].n) {
+        p = sip_static_pt_name(m->fmt[i]); /* NUL-terminated, under 15 bytes */
+        n = 15;
+    }
+    size_t k = 0;
+    while (k < n && p[k]) {
+        out[k] = p[k];
+        k++;
+    }
+    out[k] = 0;
+}
+
 void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r)
 {
     const sip_sdp_media *m = NULL;
     for (unsigned i = 0; i < s->n_media && !m; i++)
-        if (sip_str_eq(s->m[i].type, "audio"))
+        if (s->m[i].type.n == 5 && memcmp(s->m[i].type.p, "audio", 5) == 0)
             m = &s->m[i];
     if (!m && s->n_media)
         m = &s->m[0];
@@ -266,12 +284,8 @@ void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r)
     f->port0 = m->port == 0;
     f->crypto = m->has_crypto;
     for (unsigned i = 0; i < m->n_fmt && f->n_fmt < SDP_FMTS; i++) {
-        char buf[16];
-        const char *nm = sip_sdp_codec(m, i, buf, sizeof buf);
         f->pt[f->n_fmt] = m->fmt[i];
-        size_t nl = strnlen(nm, sizeof f->name[0] - 1);
-        memcpy(f->name[f->n_fmt], nm, nl);
-        f->name[f->n_fmt][nl] = 0;
+        fact_name(m, i, f->name[f->n_fmt]);
         f->rate[f->n_fmt] = m->fmt_rate[i];
         f->n_fmt++;
     }

@@ -5,6 +5,7 @@
  * per-message state freed; only the sip_call summary stays. */
 #include "sip/sip_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,7 +363,7 @@ static sip_dlg *dlg_alloc(sip_engine *e)
     e->n_spare--;
     sip_ev *ev = d->ev;
     size_t cap = d->cap_ev;
-    memset(d, 0, sizeof *d);
+    memset(d, 0, offsetof(sip_dlg, sbuf)); /* the string space is used from sbuf_n = 0 on */
     d->ev = ev;
     d->cap_ev = cap;
     return d;

@@ -109,7 +109,7 @@ typedef struct sip_dlg {
     /* the call's strings while it is live (sip_dlg_strdup): bump-allocated here, on the heap
      * once this is full; sip_dlg_pack_strings moves them into one block at release */
     size_t sbuf_n;
-    char sbuf[DLG_SBUF];
+    char sbuf[DLG_SBUF];     /* last: a reused dialog is cleared up to here */
 } sip_dlg;
 
 /* Feeds a message the caller already parsed (readers parse once). Same contract as
@@ -162,6 +162,11 @@ bool sip_dlg_pack_strings(sip_dlg *d);
 void sip_dlg_free_call(sip_dlg *d);
 
 void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r);
+
+/* ---- sip_addr.c ---- */
+/* "a.b.c.d" or "a.b.c.d:port" and nothing else: true and *out as sip_addr_parse gives it;
+ * false (out zeroed) for any other text, which sip_addr_parse may still accept. */
+bool sip_addr_parse_v4_exact(const char *text, size_t len, sip_addr *out);
 
 /* ---- sip_rtp.c ---- */
 void sip_rtp_packet(sip_dlg *d, bool from_caller, int64_t t, uint64_t frame, const sip_addr *src,

@@ -2,6 +2,7 @@
  * their formats, a=rtpmap, direction attributes, a=crypto; multipart bodies searched for the
  * application/sdp part. Views only; bounded by the input and the fixed media/format caps. */
 #include "sip/sip_msg.h"
+#include "sip/sip_int.h"
 
 #include <string.h>
 
@@ -10,7 +11,8 @@
 
 static inline bool is_blank(char c)
 {
-    return c == ' ' || c == '\t';
+    /* most bytes are above ' ': one compare decides for them */
+    return (unsigned char)c <= ' ' && (c == ' ' || c == '\t');
 }
 
 static inline sip_str sdp_trim(sip_str s)
@@ -66,6 +68,13 @@ static void conn_addr(sip_str v, sip_addr *a, bool *zero)
     if (v.n > 7 && memcmp(v.p, "IN IP4 ", 7) == 0) { /* the usual spelling: two words skipped */
         v.p += 7;
         v.n -= 7;
+        /* the rest is just the address (a dotted quad has no blank and no '/'), as it nearly
+         * always is: the word and TTL cuts below would give the same text */
+        if (sip_addr_parse_v4_exact(v.p, v.n, a)) {
+            if (zero)
+                *zero = STR_IS(v, "0.0.0.0");
+            return;
+        }
     } else {
         word(&v);
         word(&v);

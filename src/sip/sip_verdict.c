@@ -326,6 +326,12 @@ static void nat_findings(sip_dlg *d)
     }
 }
 
+/* strcasecmp(s, "telephone-event") == 0, the first letter tested inline (most names fail it) */
+static bool is_te(const char *s)
+{
+    return (s[0] | 0x20) == 't' && strcasecmp(s, "telephone-event") == 0;
+}
+
 static void codec_name_list(const sip_sdp_fact *f, char *buf, size_t size)
 {
     size_t o = 0;
@@ -345,7 +351,7 @@ static void media_findings(sip_dlg *d, bool any_rtp)
             for (unsigned j = 0; j < d->offer.n_fmt; j++)
                 if (d->answer.pt[i] == d->offer.pt[j] ||
                     (d->answer.name[i][0] && strcasecmp(d->answer.name[i], d->offer.name[j]) == 0)) {
-                    if (strcasecmp(d->answer.name[i], "telephone-event") == 0)
+                    if (is_te(d->answer.name[i]))
                         break;
                     const char *nm = d->answer.name[i][0] ? d->answer.name[i] : "?";
                     c->codec = sip_dlg_strdup(d, nm, strlen(nm));
@@ -367,9 +373,9 @@ static void media_findings(sip_dlg *d, bool any_rtp)
     if (d->offer.present && d->answer.present && d->answer.n_fmt && !d->answer.port0) {
         bool te_offer = false, te_answer = false;
         for (unsigned i = 0; i < d->offer.n_fmt; i++)
-            te_offer |= strcasecmp(d->offer.name[i], "telephone-event") == 0;
+            te_offer |= is_te(d->offer.name[i]);
         for (unsigned i = 0; i < d->answer.n_fmt; i++)
-            te_answer |= strcasecmp(d->answer.name[i], "telephone-event") == 0;
+            te_answer |= is_te(d->answer.name[i]);
         if (te_offer != te_answer) {
             sip_evidence ev[2] = {evd(d->offer.frame, d->offer.t), evd(d->answer.frame, d->answer.t)};
             sip_call_add_finding(c, "media.dtmf_mismatch", SIP_SEV_INFO, ev, 2,
