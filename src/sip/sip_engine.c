@@ -198,34 +198,57 @@ static inline bool addr_eq(const sip_addr *a, const sip_addr *b)
     return a->family == 6 ? memcmp(a->ip, b->ip, 16) == 0 : memcmp(a->ip, b->ip, 4) == 0;
 }
 
+/* Doubles the media map (out of line: the put itself stays small). */
+__attribute__((noinline)) static bool media_grow(sip_engine *e)
+{
+    size_t nc = e->media_cap ? e->media_cap * 2 : 256;
+    struct media_ent *nm = calloc(nc, sizeof *nm);
+    if (!nm)
+        return false;
+    for (size_t i = 0; i < e->media_cap; i++)
+        if (e->media[i].d) {
+            size_t s = addr_slot(&e->media[i].a, nc);
+            while (nm[s].d)
+                s = (s + 1) & (nc - 1);
+            nm[s] = e->media[i];
+        }
+    free(e->media);
+    e->media = nm;
+    e->media_cap = nc;
+    return true;
+}
+
+/* Records a among the dialog's media addresses (distinct); false when it is new and there is
+ * no room. */
+static bool media_key_add(sip_dlg *d, const sip_addr *a)
+{
+    unsigned k = 0;
+    while (k < d->n_media_keys && !addr_eq(&d->media_keys[k], a))
+        k++;
+    if (k == DLG_MAX_MEDIA)
+        return false;
+    if (k == d->n_media_keys)
+        d->media_keys[d->n_media_keys++] = *a;
+    return true;
+}
+
+/* Maps a to the dialog. Every entry a dialog has is among its media_keys, so that media_drop
+ * removes them all: an address beyond DLG_MAX_MEDIA is not mapped (an entry left behind would
+ * point at a released, maybe reused, dialog). */
 static void media_put(sip_engine *e, const sip_addr *a, sip_dlg *d, bool caller_side)
 {
     if (!a->family || !a->port)
         return;
-    if (e->media_n * 2 >= e->media_cap) {
-        size_t nc = e->media_cap ? e->media_cap * 2 : 256;
-        struct media_ent *nm = calloc(nc, sizeof *nm);
-        if (!nm)
-            return;
-        for (size_t i = 0; i < e->media_cap; i++)
-            if (e->media[i].d) {
-                size_t s = addr_slot(&e->media[i].a, nc);
-                while (nm[s].d)
-                    s = (s + 1) & (nc - 1);
-                nm[s] = e->media[i];
-            }
-        free(e->media);
-        e->media = nm;
-        e->media_cap = nc;
-    }
+    if (e->media_n * 2 >= e->media_cap && !media_grow(e))
+        return;
     size_t s = addr_slot(a, e->media_cap);
     while (e->media[s].d && !addr_eq(&e->media[s].a, a))
         s = (s + 1) & (e->media_cap - 1);
+    if (e->media[s].d != d && !media_key_add(d, a)) /* the dialog's own entry: recorded */
+        return;
     if (!e->media[s].d)
         e->media_n++;
     e->media[s] = (struct media_ent){*a, d, caller_side};
-    if (d->n_media_keys < DLG_MAX_MEDIA)
-        d->media_keys[d->n_media_keys++] = *a;
 }
 
 static struct media_ent *media_get(sip_engine *e, const sip_addr *a)

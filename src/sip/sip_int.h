@@ -101,7 +101,7 @@ typedef struct sip_dlg {
     int64_t nat_time[NAT_COUNT];
     char *nat_detail[NAT_COUNT];   /* malloc'd when a check hits */
     /* media */
-    sip_addr media_keys[DLG_MAX_MEDIA];
+    sip_addr media_keys[DLG_MAX_MEDIA]; /* distinct addresses this dialog put in the media map */
     unsigned n_media_keys;
     sip_rtp_state *rtp;            /* DLG_MAX_RTP entries, allocated on the first packet */
     unsigned n_rtp;
