@@ -51,12 +51,6 @@ static inline bool is_token_char(char c)
     return cls[(unsigned char)c] & C_TOK;
 }
 
-/* ';' ',' or white space: where a parameter value ends */
-static inline bool is_pstop(char c)
-{
-    return cls[(unsigned char)c] & C_STOP;
-}
-
 static inline bool is_cls(char c, unsigned bits)
 {
     return cls[(unsigned char)c] & bits;
@@ -188,6 +182,33 @@ static inline const char *mchr(const char *p, char c, size_t n)
     return k < n ? p + k : NULL;
 }
 
+/* The index of the first byte of p[i..n) in class bits (C_STOP or C_SCWS: white space, ';' and
+ * for C_STOP ','), or n. Eight bytes at a time: bytes below 0x21, ';' and ',' are flagged
+ * (a superset of both classes; the lowest flag of each zero-byte test is exact) and the class
+ * table confirms the flagged byte, so other control bytes do not stop the span. */
+static inline size_t span_until(const char *p, size_t i, size_t n, unsigned bits)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (i + 8 <= n) {
+        uint64_t w = ld64(p + i), sc = w ^ (ones * ';'), cm = w ^ (ones * ',');
+        uint64_t m = ((w - ones * 0x21) & ~w) | ((sc - ones) & ~sc) | ((cm - ones) & ~cm);
+        m &= highs;
+        if (!m) {
+            i += 8;
+            continue;
+        }
+        size_t k = i + (size_t)__builtin_ctzll(m) / 8;
+        if (is_cls(p[k], bits))
+            return k;
+        i = k + 1; /* a control byte outside the class: go on after it */
+    }
+#endif
+    while (i < n && !is_cls(p[i], bits))
+        i++;
+    return i;
+}
+
 /* Word-wide: OR-ing 0x20 into every byte of a word is OR-ing it into each byte; names of 4
  * bytes or more are covered by two overlapping loads of 8 (or 4) bytes. */
 static inline bool ieq_lower(sip_str s, const char *lit, size_t n)
@@ -231,11 +252,9 @@ static sip_str unquote(sip_str s)
 static long parse_num(const char *p, size_t n, size_t *used)
 {
     long v = 0;
-    size_t i = 0;
-    while (i < n && is_digit(p[i]) && i < 9) {
-        v = v * 10 + (p[i] - '0');
-        i++;
-    }
+    size_t i = 0, max = n < 9 ? n : 9;
+    for (unsigned d; i < max && (d = (unsigned)(unsigned char)p[i] - '0') < 10; i++)
+        v = v * 10 + (long)d;
     if (used)
         *used = i;
     return i ? v : -1;
@@ -496,8 +515,7 @@ static void parse_tag(sip_str v, sip_str *tag)
                 while (k < v.n && (v.p[k] == ' ' || v.p[k] == '\t'))
                     k++;
                 size_t s = k;
-                while (k < v.n && !is_pstop(v.p[k]))
-                    k++;
+                k = span_until(v.p, k, v.n, C_STOP);
                 *tag = (sip_str){v.p + s, k - s};
                 return;
             }
@@ -532,15 +550,14 @@ static void parse_via(sip_str v, sip_via *via)
     via->transport = (sip_str){v.p + ts, i - ts};
     while (i < v.n && is_ws(v.p[i]))
         i++;
-    /* sent-by, noting its colons on the way: host:port (or a lone host) is split here at
-     * once, brackets and bare IPv6 go through sip_split_hostport */
-    size_t hs = i, colon = 0, n_colon = 0;
-    for (; i < v.n && !is_cls(v.p[i], C_SCWS); i++)
-        if (v.p[i] == ':' && !n_colon++)
-            colon = i;
-    if (i == hs || v.p[hs] == '[' || n_colon > 1) {
+    /* sent-by: host:port (or a lone host) is split here at once, brackets and bare IPv6
+     * (a second colon) go through sip_split_hostport */
+    size_t hs = i;
+    i = span_until(v.p, i, v.n, C_SCWS);
+    size_t colon = hs + find2(v.p + hs, 0, i - hs, ':', ':');
+    if (i == hs || v.p[hs] == '[' || (colon < i && find2(v.p, colon + 1, i, ':', ':') < i)) {
         sip_split_hostport((sip_str){v.p + hs, i - hs}, &via->host, &via->port);
-    } else if (!n_colon) {
+    } else if (colon == i) {
         via->host = (sip_str){v.p + hs, i - hs};
     } else {
         via->host = (sip_str){v.p + hs, colon - hs};
@@ -563,8 +580,7 @@ static void parse_via(sip_str v, sip_via *via)
             while (i < v.n && is_ws(v.p[i]))
                 i++;
             size_t vs = i;
-            while (i < v.n && !is_pstop(v.p[i]))
-                i++;
+            i = span_until(v.p, i, v.n, C_STOP);
             val = (sip_str){v.p + vs, i - vs};
         }
         if (!name.n) {
