@@ -93,6 +93,14 @@ static double kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
+static double largest(const double *v, size_t n)
+{
+    double m = v[0];
+    for (size_t i = 1; i < n; i++)
+        m = v[i] > m ? v[i] : m;
+    return m;
+}
+
 static void summarise(const sip_report *r, size_t off, sip_stats_summary *s)
 {
     double *v = malloc((r->n_calls ? r->n_calls : 1) * sizeof *v);
@@ -108,12 +116,17 @@ static void summarise(const sip_report *r, size_t off, sip_stats_summary *s)
             v[n++] = x;
     }
     if (n) {
+        /* one selection splits v at n/2 (v[0..h) the h smallest, v[h..n) the rest): the value
+         * below the median is the lower part's largest, the 95th percentile (at or above h)
+         * is selected in the upper part only, the maximum is the upper part's largest */
         s->n = n;
-        double hi = kth(v, n, n / 2);
-        s->median = n % 2 ? hi : (kth(v, n, n / 2 - 1) + hi) / 2;
+        size_t h = n / 2;
+        double hi = kth(v, n, h);
+        s->median = n % 2 ? hi : (largest(v, h) + hi) / 2;
         size_t k = (size_t)ceil(0.95 * (double)n);
-        s->p95 = kth(v, n, (k ? k : 1) - 1);
-        s->max = kth(v, n, n - 1);
+        k = (k ? k : 1) - 1;
+        s->p95 = kth(v + h, n - h, k - h);
+        s->max = largest(v + h, n - h);
     }
     free(v);
 }
@@ -160,16 +173,25 @@ static void correlate_legs(sip_report *r, double window_s)
      * number (calls are sorted by start time, so the window scan is short) */
     int64_t w = (int64_t)(window_s * 1e6);
     /* start time and a 32-bit key per caller endpoint, side by side in a small array: most
-     * candidates share the caller and are skipped on it without touching the large sip_call */
+     * candidates share the caller and are skipped on it without touching the large sip_call;
+     * a run of calls from one caller (a trunk: every call) is skipped in one step through
+     * other, the index of the next call from another caller */
     struct win {
         int64_t start;
         uint32_t ck;
+        uint32_t other;
     } *k = malloc((r->n_calls ? r->n_calls : 1) * sizeof *k);
-    if (!k)
+    if (!k || r->n_calls > UINT32_MAX) {
+        free(k);
         return;
+    }
     for (size_t i = 0; i < r->n_calls; i++)
         k[i] = (struct win){r->calls[i].start_us,
-                            (uint32_t)sip_hash(&r->calls[i].caller, sizeof r->calls[i].caller)};
+                            (uint32_t)sip_hash(&r->calls[i].caller, sizeof r->calls[i].caller), 0};
+    for (size_t i = r->n_calls; i-- > 0;)
+        k[i].other = i + 1 == r->n_calls          ? (uint32_t)r->n_calls
+                     : k[i + 1].ck != k[i].ck ? (uint32_t)(i + 1)
+                                              : k[i + 1].other;
     for (size_t i = 0; i < r->n_calls; i++) {
         sip_call *a = &r->calls[i];
         if (a->kind != SIP_KIND_CALL || a->xcid || a->leg_group >= 0)
@@ -179,9 +201,12 @@ static void correlate_legs(sip_report *r, double window_s)
         size_t end = i + 65 < r->n_calls ? i + 65 : r->n_calls;
         const int64_t s0 = k[i].start; /* locals: the loop also stores through sip_call */
         const uint32_t c0 = k[i].ck;
+        /* starts are sorted: jumping over a run never passes a start the loop would stop at */
         for (size_t j = i + 1; j < end && k[j].start - s0 <= w; j++) {
-            if (k[j].ck == c0) /* same caller endpoint (a 32-bit key; a collision only misses a leg) */
+            if (k[j].ck == c0) { /* same caller endpoint (a 32-bit key; a collision only misses a leg) */
+                j = k[j].other - 1;
                 continue;
+            }
             sip_call *b = &r->calls[j];
             /* one leg leaves the host the other went to (either may be captured first) */
             bool chained = sip_addr_same_host(&b->caller, &a->callee) ||
