@@ -104,7 +104,9 @@ char *sip_dlg_strdup(sip_dlg *d, const char *p, size_t n)
     if (n < sizeof d->sbuf - d->sbuf_n) {
         s = d->sbuf + d->sbuf_n;
         d->sbuf_n += n + 1;
-    } else if (!(s = malloc(n + 1))) {
+    } else if ((s = malloc(n + 1)) != NULL) {
+        d->n_heap_str++;
+    } else {
         return NULL;
     }
     if (n)
@@ -120,8 +122,10 @@ char *sip_dlg_str(sip_dlg *d, sip_str s)
 
 void sip_dlg_str_free(sip_dlg *d, char *p)
 {
-    if (!in_sbuf(d, p))
+    if (p && !in_sbuf(d, p)) {
         free(p);
+        d->n_heap_str--;
+    }
 }
 
 /* The string fields of a call; the first (method) starts the packed block. */
@@ -137,13 +141,12 @@ bool sip_dlg_pack_strings(sip_dlg *d)
 {
     sip_call *c = &d->c;
     char **f[N_CALL_STRINGS] = CALL_STRINGS(c);
-    size_t len[N_CALL_STRINGS], total;
+    size_t len[N_CALL_STRINGS] = {0}, total;
     if (!c->method || c->ids_block)
         return false;
     len[0] = strlen(c->method);
     total = len[0] + 1 + d->sbuf_n;
-    for (int i = 1; i < N_CALL_STRINGS; i++) {
-        len[i] = 0;
+    for (int i = 1; i < N_CALL_STRINGS && d->n_heap_str; i++) { /* usually none */
         if (*f[i] && !in_sbuf(d, *f[i])) {
             /* the Call-ID keeps all its bytes (the engine compares it by length) */
             len[i] = f[i] == &c->call_id ? d->cid_len : strlen(*f[i]);

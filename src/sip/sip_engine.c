@@ -840,7 +840,8 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *ms
     sip_ev x = {
         .frame = rec.frame, .t = rec.time_us, .src = rec.src, .dst = rec.dst, .cseq = m->cseq,
         .status = (uint16_t)(m->is_request ? 0 : m->status), .method = (uint8_t)m->method,
-        .branch = h32(m->via.branch), .totag = h32(m->to_tag),
+        .branch = h32(m->via.branch),
+        .totag = m->is_request ? 0 : h32(m->to_tag), /* compared between responses only */
         .len = (uint32_t)m->msg_len,
     };
     if (m->body.n && m->content_type.n)

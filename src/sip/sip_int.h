@@ -25,7 +25,7 @@ typedef struct sip_ev {
     uint16_t status; /* 0 = request */
     uint8_t method;  /* request method or CSeq method */
     uint8_t flags;
-    uint32_t branch, totag;
+    uint32_t branch, totag;  /* hashes of the top Via branch and (responses) the To tag */
     uint32_t len;
 } sip_ev;
 
@@ -109,6 +109,7 @@ typedef struct sip_dlg {
     /* the call's strings while it is live (sip_dlg_strdup): bump-allocated here, on the heap
      * once this is full; sip_dlg_pack_strings moves them into one block at release */
     size_t sbuf_n;
+    unsigned n_heap_str;     /* strings of the call on the heap (did not fit in sbuf) */
     char sbuf[DLG_SBUF];     /* last: a reused dialog is cleared up to here */
 } sip_dlg;
 

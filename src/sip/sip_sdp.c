@@ -49,17 +49,48 @@ static inline sip_str before_slash(sip_str s)
     return s;
 }
 
-static long num(sip_str s)
+/* The number of s cut before its first '/': 1 to 9 digits, else -1; one pass. */
+static long num_cut(sip_str s)
 {
     long v = 0;
-    if (!s.n || s.n > 9)
-        return -1;
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9')
+    size_t i = 0;
+    for (; i < s.n && s.p[i] != '/'; i++) {
+        unsigned dg = (unsigned)(unsigned char)s.p[i] - '0';
+        if (dg > 9 || i >= 9)
             return -1;
-        v = v * 10 + (s.p[i] - '0');
+        v = v * 10 + dg;
     }
-    return v;
+    return i ? v : -1;
+}
+
+/* The next word's number (1 to 9 digits, else -1), with cut_slash of its part before a '/',
+ * in one pass over the word; *len: the word's length (0 at the end of the line). */
+static inline long word_num(sip_str *s, bool cut_slash, size_t *len)
+{
+    const char *p = s->p, *e = s->p + s->n;
+    while (p < e && is_blank(*p))
+        p++;
+    const char *w = p;
+    long v = 0;
+    size_t nd = 0;
+    bool bad = false;
+    for (; p < e && !is_blank(*p); p++) {
+        unsigned dg = (unsigned)(unsigned char)*p - '0';
+        if (dg <= 9 && nd < 9) {
+            v = v * 10 + dg;
+            nd++;
+        } else if (cut_slash && *p == '/') {
+            while (p < e && !is_blank(*p))
+                p++;
+            break;
+        } else {
+            bad = true;
+        }
+    }
+    s->p = p;
+    s->n = (size_t)(e - p);
+    *len = (size_t)(p - w);
+    return bad || !nd ? -1 : v;
 }
 
 /* "IN IP4 1.2.3.4" */
@@ -104,28 +135,28 @@ static bool dir_attr(sip_str a, sip_dir *d)
 
 static void media_line(sip_str v, sip_sdp_media *m)
 {
+    size_t len;
     m->type = word(&v);
-    long p = num(before_slash(word(&v)));
+    long p = word_num(&v, true, &len);
     m->port = p >= 0 && p <= 65535 ? (int)p : 0;
     m->proto = word(&v);
     while (v.n && m->n_fmt < SIP_SDP_MAX_FMT) {
-        sip_str f = word(&v);
-        if (!f.n)
+        long pt = word_num(&v, false, &len);
+        if (!len)
             break;
-        long pt = num(f);
         m->fmt[m->n_fmt++] = pt >= 0 && pt < 128 ? (int)pt : -1;
     }
 }
 
 static void rtpmap(sip_str v, sip_sdp_media *m)
 {
-    sip_str pt = word(&v);
-    long n = num(pt);
+    size_t len;
+    long n = word_num(&v, false, &len);
     sip_str enc = word(&v);
     sip_str name = before_slash(enc);
     long rate = -1;
     if (name.n < enc.n)
-        rate = num(before_slash((sip_str){name.p + name.n + 1, enc.n - name.n - 1}));
+        rate = num_cut((sip_str){name.p + name.n + 1, enc.n - name.n - 1});
     for (unsigned i = 0; i < m->n_fmt; i++)
         if (m->fmt[i] == n) {
             m->fmt_name[i] = name;
@@ -169,7 +200,8 @@ static void attr_line(sdp_state *st, sip_str v)
         rtpmap((sip_str){v.p + 7, v.n - 7}, cur);
     } else if (v.n > 5 && memcmp(v.p, "fmtp:", 5) == 0) {
         sip_str f = {v.p + 5, v.n - 5};
-        long pt = num(word(&f));
+        size_t len;
+        long pt = word_num(&f, false, &len);
         for (unsigned k = 0; k < cur->n_fmt; k++)
             if (cur->fmt[k] == pt)
                 cur->fmt_param[k] = sdp_trim(f);

@@ -1,8 +1,10 @@
-/* The engine's media map (SDP address -> live dialog): a call that announces more media
+/* The engine's dialog memory. The media map (SDP address -> live dialog): a call that announces more media
  * addresses than a dialog tracks (re-INVITE after re-INVITE) leaves no entry behind once it
  * is released, so RTP that arrives later to any of those addresses matches nothing (an entry
  * left behind would point at a freed or reused dialog: ASan catches the former). Also many
- * calls one after another on the same media addresses, the SIPp pattern, with RTP between. */
+ * calls one after another on the same media addresses, the SIPp pattern, with RTP between.
+ * The call's strings: in the dialog's own space while short, on the heap beyond, replaced
+ * (final responses after challenges), and all in one block in the report. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,11 +139,72 @@ static void shared_addresses_many_calls(void **st)
     sip_report_free(r);
 }
 
+static void long_and_replaced_strings(void **st)
+{
+    (void)st;
+    sip_engine *e = sip_engine_new(NULL);
+    assert_non_null(e);
+    char cid[400], ua[300], b[2048];
+    memset(cid, 'c', sizeof cid - 1);
+    cid[sizeof cid - 1] = 0;
+    memset(ua, 'u', sizeof ua - 1);
+    ua[sizeof ua - 1] = 0;
+    const char *A = "10.0.0.1:5060", *B = "10.0.0.2:5060";
+    const char *phr[] = {"Unauthorized", "Proxy Authentication Required For This Realm Indeed",
+                         "Unauthorized Again"};
+    int codes[] = {401, 407, 401};
+    for (int k = 0; k < 3; k++) { /* three challenges: the phrase replaced each time */
+        snprintf(b, sizeof b,
+                 "INVITE sip:12345@h SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK%d\r\n"
+                 "From: <sip:alice@h>;tag=ftag\r\nTo: <sip:12345@h>\r\nCall-ID: %s\r\n"
+                 "CSeq: %d INVITE\r\nUser-Agent: %s\r\nContent-Length: 0\r\n\r\n",
+                 k, cid, k + 1, ua);
+        feed(e, 100 * k, A, B, b);
+        snprintf(b, sizeof b,
+                 "SIP/2.0 %d %s\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK%d\r\n"
+                 "From: <sip:alice@h>;tag=ftag\r\nTo: <sip:12345@h>;tag=t%d\r\nCall-ID: %s\r\n"
+                 "CSeq: %d INVITE\r\nContent-Length: 0\r\n\r\n",
+                 codes[k], phr[k], k, k, cid, k + 1);
+        feed(e, 100 * k + 10, B, A, b);
+    }
+    snprintf(b, sizeof b,
+             "INVITE sip:12345@h SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK9\r\n"
+             "From: <sip:alice@h>;tag=ftag\r\nTo: <sip:12345@h>\r\nCall-ID: %s\r\n"
+             "CSeq: 4 INVITE\r\nContent-Length: 0\r\n\r\n", cid);
+    feed(e, 400, A, B, b);
+    snprintf(b, sizeof b,
+             "SIP/2.0 403 Forbidden With A Reason\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK9\r\n"
+             "From: <sip:alice@h>;tag=ftag\r\nTo: <sip:12345@h>;tag=z\r\nCall-ID: %s\r\n"
+             "CSeq: 4 INVITE\r\nReason: Q.850;cause=21;text=\"rejected here\"\r\n"
+             "Warning: 399 h \"%s\"\r\nContent-Length: 0\r\n\r\n",
+             cid, ua);
+    feed(e, 410, B, A, b);
+    sip_report *r = sip_engine_finish(e);
+    assert_non_null(r);
+    assert_int_equal(r->n_calls, 1);
+    const sip_call *c = sip_report_find_call(r, cid);
+    assert_non_null(c);
+    assert_string_equal(c->call_id, cid);
+    assert_string_equal(c->method, "INVITE");
+    assert_string_equal(c->from_user, "alice");
+    assert_string_equal(c->to_user, "12345");
+    assert_string_equal(c->from_tag, "ftag");
+    assert_string_equal(c->user_agent, ua);
+    assert_int_equal(c->final_code, 403);
+    assert_string_equal(c->final_phrase, "Forbidden With A Reason");
+    assert_string_equal(c->reason_text, "rejected here");
+    assert_int_equal(c->warning_code, 399);
+    assert_string_equal(c->warning_text, ua);
+    assert_true(c->ids_block);
+    sip_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(many_addresses_released),
         cmocka_unit_test(shared_addresses_many_calls),
+        cmocka_unit_test(long_and_replaced_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
