@@ -98,28 +98,6 @@ static bool in_sbuf(const sip_dlg *d, const char *p)
     return (uintptr_t)p - (uintptr_t)d->sbuf < sizeof d->sbuf;
 }
 
-char *sip_dlg_strdup(sip_dlg *d, const char *p, size_t n)
-{
-    char *s;
-    if (n < sizeof d->sbuf - d->sbuf_n) {
-        s = d->sbuf + d->sbuf_n;
-        d->sbuf_n += n + 1;
-    } else if ((s = malloc(n + 1)) != NULL) {
-        d->n_heap_str++;
-    } else {
-        return NULL;
-    }
-    if (n)
-        memcpy(s, p, n);
-    s[n] = 0;
-    return s;
-}
-
-char *sip_dlg_str(sip_dlg *d, sip_str s)
-{
-    return s.p && s.n ? sip_dlg_strdup(d, s.p, s.n) : NULL;
-}
-
 void sip_dlg_str_free(sip_dlg *d, char *p)
 {
     if (p && !in_sbuf(d, p)) {

@@ -6,6 +6,9 @@
 #include "sip/sip.h"
 #include "sip/sip_msg.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 enum {
     EV_RETRANS = 1u << 0,
     EV_DUP = 1u << 1,
@@ -153,8 +156,28 @@ void sip_call_free_fields(sip_call *c);
 /* A copy of n bytes, NUL-terminated, in the dialog's string space (the heap beyond it);
  * NULL only when out of memory. sip_dlg_str: the same for a view, NULL for an empty one (as
  * sip_str_dup). sip_dlg_str_free releases one (nothing for a copy in the dialog's space). */
-char *sip_dlg_strdup(sip_dlg *d, const char *p, size_t n);
-char *sip_dlg_str(sip_dlg *d, sip_str s);
+static inline char *sip_dlg_strdup(sip_dlg *d, const char *p, size_t n)
+{
+    char *s;
+    if (n < sizeof d->sbuf - d->sbuf_n) {
+        s = d->sbuf + d->sbuf_n;
+        d->sbuf_n += n + 1;
+    } else if ((s = malloc(n + 1)) != NULL) {
+        d->n_heap_str++;
+    } else {
+        return NULL;
+    }
+    if (n)
+        memcpy(s, p, n);
+    s[n] = 0;
+    return s;
+}
+
+static inline char *sip_dlg_str(sip_dlg *d, sip_str s)
+{
+    return s.p && s.n ? sip_dlg_strdup(d, s.p, s.n) : NULL;
+}
+
 void sip_dlg_str_free(sip_dlg *d, char *p);
 /* At release: the call's strings into one heap block (ids_block), so the summary outlives the
  * dialog. false when out of memory (the strings are then as they were). */

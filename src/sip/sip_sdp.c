@@ -210,44 +210,54 @@ static void attr_line(sdp_state *st, sip_str v)
     }
 }
 
+/* The value of a line (after "x="), its trailing blanks and CR cut (the line starts with its
+ * type letter: sdp_trim's leading part has nothing to do). */
+static inline sip_str line_value(sip_str line)
+{
+    while (line.n > 2 && (is_blank(line.p[line.n - 1]) || line.p[line.n - 1] == '\r'))
+        line.n--;
+    return (sip_str){line.p + 2, line.n - 2};
+}
+
+static void media_start(sdp_state *st, sip_str v)
+{
+    sip_sdp *sdp = st->sdp;
+    if (sdp->n_media >= SIP_SDP_MAX_MEDIA) {
+        st->cur = NULL;
+        st->stop = true; /* ignore the rest: the cap is documented */
+        return;
+    }
+    st->cur = &sdp->m[sdp->n_media++];
+    memset(st->cur, 0, sizeof *st->cur);
+    media_line(v, st->cur);
+    st->cur->conn = st->sess_conn;
+    st->cur->conn_zero = st->sess_zero;
+    st->cur->dir = st->sess_dir;
+}
+
 /* One line, leading blanks already skipped (line.n >= 2, line.p[1] == '='). */
 static void sdp_line(sdp_state *st, sip_str line)
 {
-    char type = line.p[0];
-    if (type == 'v') {
+    switch (line.p[0]) {
+    case 'v':
         st->seen_v = true;
-        return;
-    }
-    if (type != 'o' && type != 'c' && type != 'm' && type != 'a')
-        return;
-    line = sdp_trim(line); /* the value's end; only the lines read below need it */
-    sip_str v = {line.p + 2, line.n - 2};
-    sip_sdp *sdp = st->sdp;
-    switch (type) {
+        break;
     case 'o': /* origin: its address is parsed on demand (sip_sdp_origin) */
-        sdp->origin_line = v;
+        st->sdp->origin_line = line_value(line);
         break;
     case 'c':
         if (st->cur)
-            conn_addr(v, &st->cur->conn, &st->cur->conn_zero);
+            conn_addr(line_value(line), &st->cur->conn, &st->cur->conn_zero);
         else
-            conn_addr(v, &st->sess_conn, &st->sess_zero);
+            conn_addr(line_value(line), &st->sess_conn, &st->sess_zero);
         break;
     case 'm':
-        if (sdp->n_media >= SIP_SDP_MAX_MEDIA) {
-            st->cur = NULL;
-            st->stop = true; /* ignore the rest: the cap is documented */
-            break;
-        }
-        st->cur = &sdp->m[sdp->n_media++];
-        memset(st->cur, 0, sizeof *st->cur);
-        media_line(v, st->cur);
-        st->cur->conn = st->sess_conn;
-        st->cur->conn_zero = st->sess_zero;
-        st->cur->dir = st->sess_dir;
+        media_start(st, line_value(line));
+        break;
+    case 'a':
+        attr_line(st, line_value(line));
         break;
     default:
-        attr_line(st, v);
         break;
     }
 }
