@@ -443,14 +443,70 @@ static int read_loop(sip_reader *rd, pcap_t *pc, uint64_t total, char *err, size
 
 #define FAST_MAX_SNAP 262144u
 #define FAST_BUF (1u << 20)
+#define FAST_BLOCKS 3 /* with the engine thread: messages are parsed and staged in place */
 
+/* The file is read into a block of FAST_BUF bytes. Alone, the reader reuses one block (the
+ * unread tail moved to its start). With the engine thread it moves on to the next of
+ * FAST_BLOCKS blocks instead, so the messages staged from a block stay where they are until
+ * the engine has consumed the batches that point into it (sip_pipe_wait_done) and need no
+ * copy. */
 typedef struct fast_in {
     FILE *fp;
-    unsigned char *buf;
-    size_t start, end; /* unread bytes are buf[start..end) */
-    uint64_t off;      /* file offset of buf[start] */
+    sip_reader *rd;
+    unsigned char *mem;                /* n_blocks blocks of FAST_BUF bytes */
+    unsigned n_blocks, blk;            /* blocks, the one being read */
+    uint64_t last_batch[FAST_BLOCKS];  /* the pipe batch current when a block was left */
+    bool left[FAST_BLOCKS];            /* the block was read and left at least once */
+    unsigned char *buf;                /* mem + blk * FAST_BUF */
+    size_t start, end;                 /* unread bytes are buf[start..end) */
+    uint64_t off;                      /* file offset of buf[start] */
     bool eof;
 } fast_in;
+
+static bool fast_alloc(fast_in *in, sip_reader *rd)
+{
+    in->rd = rd;
+    in->n_blocks = rd->pipe ? FAST_BLOCKS : 1;
+    if (!(in->mem = malloc((size_t)in->n_blocks * FAST_BUF)))
+        return false;
+    in->buf = in->mem;
+    if (rd->pipe) {
+        rd->stable = (const char *)in->buf;
+        rd->stable_n = FAST_BUF;
+    }
+    return true;
+}
+
+/* Frees the blocks once nothing staged from them is left in the pipe. */
+static void fast_free(fast_in *in)
+{
+    if (in->n_blocks > 1)
+        sip_pipe_wait_done(in->rd, sip_pipe_batch(in->rd));
+    in->rd->stable = NULL;
+    in->rd->stable_n = 0;
+    free(in->mem);
+}
+
+/* The unread tail goes to the start of the next block (the same one when alone), once the
+ * engine is done with that block's messages. */
+static void fast_next_block(fast_in *in)
+{
+    unsigned next = (in->blk + 1) % in->n_blocks;
+    unsigned char *to = in->mem + (size_t)next * FAST_BUF;
+    if (next != in->blk) {
+        in->last_batch[in->blk] = sip_pipe_batch(in->rd);
+        in->left[in->blk] = true;
+        if (in->left[next])
+            sip_pipe_wait_done(in->rd, in->last_batch[next]);
+    }
+    memmove(to, in->buf + in->start, in->end - in->start);
+    in->end -= in->start;
+    in->start = 0;
+    in->blk = next;
+    in->buf = to;
+    if (in->n_blocks > 1)
+        in->rd->stable = (const char *)to;
+}
 
 /* Makes n bytes available at buf[start] (n <= FAST_BUF); false at the end of the file. */
 static bool fast_need(fast_in *in, size_t n)
@@ -458,11 +514,8 @@ static bool fast_need(fast_in *in, size_t n)
     while (in->end - in->start < n) {
         if (in->eof)
             return false;
-        if (in->start) {
-            memmove(in->buf, in->buf + in->start, in->end - in->start);
-            in->end -= in->start;
-            in->start = 0;
-        }
+        if (in->start)
+            fast_next_block(in);
         size_t got = fread(in->buf + in->end, 1, FAST_BUF - in->end, in->fp);
         if (got == 0)
             in->eof = true;
@@ -525,7 +578,7 @@ static int fast_read(sip_reader *rd, FILE *fp, uint64_t total, int *rc)
     uint32_t snap = rd32(h + 16, big);
     if (snap == 0 || snap > FAST_MAX_SNAP)
         snap = FAST_MAX_SNAP;
-    if (!(in.buf = malloc(FAST_BUF)))
+    if (!fast_alloc(&in, rd))
         goto libpcap;
     in.off = 24;
     uint64_t next_report = 0;
@@ -569,7 +622,7 @@ static int fast_read(sip_reader *rd, FILE *fp, uint64_t total, int *rc)
         }
     }
     if (bad && rd->frame == 0) { /* libpcap reads it again and says what is wrong */
-        free(in.buf);
+        fast_free(&in);
         goto libpcap;
     }
     if (bad) { /* what was read stands; libpcap's position is past the bytes it read */
@@ -577,8 +630,8 @@ static int fast_read(sip_reader *rd, FILE *fp, uint64_t total, int *rc)
         in.off += in.end - in.start;
     }
     rd->st->bytes = in.off;
-    free(in.buf);
     sip_tcp_flush(rd);
+    fast_free(&in);
     sip_frags_free(rd);
     fclose(fp);
     return 1;

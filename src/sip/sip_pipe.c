@@ -1,9 +1,11 @@
 /* The reader/engine pipeline. Every reader hands its output to the engine through the four
  * functions here. With one thread they call the engine directly. With two (large captures),
- * the reader thread copies each message into a batch arena and parses it there, and an engine
- * thread consumes full batches in order: reading, link/IP/TCP decoding and SIP parsing run
- * beside dialog tracking and analysis. Batches are few and fixed in size (bounded memory);
- * order is kept because there is one producer and one consumer. */
+ * the reader thread parses each message where it is staged and an engine thread consumes full
+ * batches in order: reading, link/IP/TCP decoding and SIP parsing run beside dialog tracking
+ * and analysis. A message is staged in place when the reader's bytes stay put until the
+ * engine is done with them (the read blocks of sip_pcap.c, recycled only after the batches
+ * that point into them are consumed), else copied into the batch's arena. Batches are few and
+ * fixed in size (bounded memory); order is kept: one producer, one consumer. */
 #include "sip/sip_int.h"
 #include "sip/sip_read_int.h"
 
@@ -16,8 +18,8 @@
 
 typedef struct pipe_item {
     bool rtp;
-    sip_record r;        /* SIP: data points into the batch arena */
-    sip_msg m;           /* SIP: parsed from the arena copy */
+    sip_record r;        /* SIP: data points into a read block or the batch arena */
+    sip_msg m;           /* SIP: parsed where r.data points */
     sip_addr src, dst;   /* RTP */
     uint8_t head[12];    /* RTP: the fixed header is all the statistics read */
     size_t len;
@@ -41,6 +43,7 @@ struct sip_pipe {
     size_t cur;          /* the batch the reader fills */
     bool done;
     bool feed_error;
+    uint64_t flushed, consumed; /* batches handed over / consumed so far */
 };
 
 /* ---- engine thread ------------------------------------------------------------------------- */
@@ -86,6 +89,7 @@ static void *engine_thread(void *arg)
             p->feed_error = true;
         p->head = (p->head + 1) % PIPE_BATCHES;
         p->n_full--;
+        p->consumed++;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
@@ -101,6 +105,7 @@ static void flush(struct sip_pipe *p)
         return;
     pthread_mutex_lock(&p->mu);
     p->n_full++;
+    p->flushed++;
     pthread_cond_broadcast(&p->cv);
     while (p->n_full == PIPE_BATCHES)
         pthread_cond_wait(&p->cv, &p->mu);
@@ -164,6 +169,30 @@ void sip_pipe_finish(sip_reader *rd)
     rd->pipe_arg = NULL;
 }
 
+uint64_t sip_pipe_batch(sip_reader *rd)
+{
+    return rd->pipe ? rd->pipe->flushed : 0; /* only the reader thread changes it */
+}
+
+void sip_pipe_wait_done(sip_reader *rd, uint64_t n)
+{
+    struct sip_pipe *p = rd->pipe;
+    if (!p)
+        return;
+    if (n >= p->flushed) { /* still the batch being filled */
+        if (p->batch[p->cur].n)
+            flush(p);
+        else if (p->flushed)
+            n = p->flushed - 1; /* empty: the batches before it are what is left */
+        else
+            return;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (p->consumed <= n)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* A slot for one item (and n arena bytes, returned in *copy); flushes when full. */
 static pipe_item *slot(struct sip_pipe *p, size_t n, char **copy)
 {
@@ -183,15 +212,25 @@ const char *sip_reader_stage(sip_reader *rd, const char *data, size_t n, void **
 {
     *token = NULL;
     struct sip_pipe *p = rd->pipe;
-    if (!p || n > p->arena_size)
+    if (!p)
         return data;
-    char *copy;
-    pipe_item *it = slot(p, n, &copy);
-    memcpy(copy, data, n);
+    const char *staged = data;
+    pipe_item *it;
+    if (rd->stable && data >= rd->stable && n <= rd->stable_n &&
+        (size_t)(data - rd->stable) <= rd->stable_n - n) {
+        it = slot(p, 0, NULL); /* in place: the bytes stay until the batch is consumed */
+    } else if (n <= p->arena_size) {
+        char *copy;
+        it = slot(p, n, &copy);
+        memcpy(copy, data, n);
+        staged = copy;
+    } else {
+        return data;
+    }
     it->rtp = false;
     it->r.data = NULL; /* filled by emit_parsed; an unused slot is dropped there */
     *token = it;
-    return copy;
+    return staged;
 }
 
 void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *m, void *token)

@@ -24,6 +24,9 @@ typedef struct sip_reader {
     struct sip_pipe *pipe;   /* two-thread mode (sip_pipe.c), NULL = direct */
     void *pipe_arg;
     uint64_t not_sip;        /* records the reader found not to be SIP in pipe mode */
+    const char *stable;      /* bytes that stay unchanged until the batches pointing into them
+                                are consumed (see sip_pipe_wait_done): staged without a copy */
+    size_t stable_n;
 } sip_reader;
 
 /* The way from readers to the engine (sip_pipe.c), direct or through the pipeline:
@@ -43,6 +46,11 @@ void sip_reader_rtp(sip_reader *rd, const sip_addr *src, const sip_addr *dst, co
 /* Starts the engine thread (0, or -1: stay direct) / drains and joins it. */
 int sip_pipe_start(sip_reader *rd);
 void sip_pipe_finish(sip_reader *rd);
+/* The number of the batch being filled (from 0): what is staged now travels in it. */
+uint64_t sip_pipe_batch(sip_reader *rd);
+/* Returns once the engine has consumed batch n and every one before it (handing it over
+ * first if it is still being filled); at once without the engine thread. */
+void sip_pipe_wait_done(sip_reader *rd, uint64_t n);
 /* Progress/cancel check; true = stop reading. */
 bool sip_reader_should_stop(sip_reader *rd, uint64_t done, uint64_t total, uint64_t *next_report);
 
