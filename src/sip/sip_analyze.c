@@ -1,7 +1,8 @@
 /* Per-call analysis: what each message tells (NAT checks of sip-cdr.md §2.5, SDP offer and
  * answer), and the verdict once the call is released: outcome with final code and Q.850 cause
  * (Reason header first), timings, retransmissions against the RFC 3261 timers, authentication,
- * NAT, media. Every finding carries evidence: the frames and times it rests on. */
+ * NAT, media. Every finding carries evidence: the frames and times it rests on. Also a call's
+ * strings: in its dialog's own space while it is live, one heap block once it is released. */
 #include "sip/sip_int.h"
 
 #include <math.h>
