@@ -224,8 +224,8 @@ typedef struct sip_call {
     size_t n_rtp;
     sip_msg_rec *msgs;       /* kept messages (see sip_engine_opts), in time order */
     size_t n_msgs_kept;
-    bool ids_block;          /* method, from_user, to_user, from_tag, user_agent and xcid share
-                                one allocation that starts at method (sip_call_free_fields) */
+    bool ids_block;          /* every string of the call (call_id ... codec) shares one
+                                allocation that starts at method (sip_call_free_fields) */
 } sip_call;
 
 typedef struct sip_stats_summary {

@@ -58,8 +58,9 @@ static bool fast_v4(const char *p, size_t len, sip_addr *out)
     return true;
 }
 
-__attribute__((noinline)) static int parse_general(const char *text, size_t len, sip_addr *out)
+int sip_addr_parse_general(const char *text, size_t len, sip_addr *out)
 {
+    memset(out, 0, sizeof *out);
     char tmp[64];
     while (len && (*text == ' ' || *text == '\t')) {
         text++;
@@ -91,35 +92,16 @@ __attribute__((noinline)) static int parse_general(const char *text, size_t len,
             pl = len - hl - 1;
         }
     }
-    /* dotted IPv4, the common case, without inet_pton */
-    unsigned oct = 0, parts = 0, digits = 0;
-    bool v4 = hl >= 7 && hl <= 15;
-    for (size_t i = 0; v4 && i <= hl; i++) {
-        char ch = i < hl ? host[i] : '.';
-        if (ch >= '0' && ch <= '9' && digits < 3) {
-            oct = oct * 10 + (unsigned)(ch - '0');
-            digits++;
-        } else if (ch == '.' && digits && oct <= 255 && parts < 4) {
-            out->ip[parts++] = (uint8_t)oct;
-            oct = digits = 0;
-        } else {
-            v4 = false;
-        }
-    }
-    if (v4 && parts == 4) {
+    if (hl >= 7 && fast_v4(host, hl, out)) { /* a dotted quad, leading zeros allowed */
         out->family = 4;
     } else {
-    memcpy(tmp, host, hl);
-    tmp[hl] = 0;
-    if (memchr(tmp, ':', hl)) {
-        if (inet_pton(AF_INET6, tmp, out->ip) != 1)
+        memset(out, 0, sizeof *out);
+        memcpy(tmp, host, hl);
+        tmp[hl] = 0;
+        int family = memchr(tmp, ':', hl) ? AF_INET6 : AF_INET;
+        if (inet_pton(family, tmp, out->ip) != 1)
             return memset(out, 0, sizeof *out), -1;
-        out->family = 6;
-    } else {
-        if (inet_pton(AF_INET, tmp, out->ip) != 1)
-            return memset(out, 0, sizeof *out), -1;
-        out->family = 4;
-    }
+        out->family = family == AF_INET6 ? 6 : 4;
     }
     if (port) {
         unsigned v = 0;
@@ -155,8 +137,7 @@ int sip_addr_parse(const char *text, size_t len, sip_addr *out)
         out->family = 4;
         return 0;
     }
-    memset(out, 0, sizeof *out); /* the fast path may have filled some of it */
-    return parse_general(text, len, out);
+    return sip_addr_parse_general(text, len, out);
 }
 
 char *sip_addr_format(const sip_addr *a, char *buf, size_t size)

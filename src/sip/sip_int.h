@@ -191,6 +191,9 @@ void sip_sdp_fact_from(sip_sdp_fact *f, const sip_sdp *s, const sip_record *r);
 /* "a.b.c.d" or "a.b.c.d:port" and nothing else: true and *out as sip_addr_parse gives it;
  * false (out zeroed) for any other text, which sip_addr_parse may still accept. */
 bool sip_addr_parse_v4_exact(const char *text, size_t len, sip_addr *out);
+/* The parser sip_addr_parse falls back to (blanks, brackets, IPv6, inet_pton): for any text
+ * the result of the exact dotted-quad path in front of it must be this one's. */
+int sip_addr_parse_general(const char *text, size_t len, sip_addr *out);
 
 /* ---- sip_rtp.c ---- */
 void sip_rtp_packet(sip_dlg *d, bool from_caller, int64_t t, uint64_t frame, const sip_addr *src,
