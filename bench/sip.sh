@@ -7,11 +7,13 @@
 # Usage: bench/sip.sh [workdir] [calls]   (default /tmp/sb-sipbench, 17000 calls = 102,000 msgs)
 #        SWITCHBOARD=path/to/switchboard  (default build/switchboard)
 #        KEEP=1 keeps the capture (reused by the next run when the call count matches).
+#        RUNS=N runs of each tool (default 5; the best wall and CPU time of each are compared).
 # Goals (issue 6): >= 30x sngrep's messages/s, <= 1/4 of its peak RSS, the same dialog count.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 W=${1:-/tmp/sb-sipbench}
 CALLS=${2:-17000}
+RUNS=${RUNS:-5}
 SB=${SWITCHBOARD:-$root/build/switchboard}
 mkdir -p "$W"
 cd "$W" || exit 1
@@ -39,9 +41,9 @@ if [ ! -s big.pcap ] || [ "$(cat big.calls 2>/dev/null)" != "$CALLS" ]; then
   echo "$CALLS" > big.calls
 fi
 
-# run LABEL CMD... : best wall time of 3 runs (date), peak RSS and best CPU time (user+sys,
+# run LABEL CMD... : best wall time of RUNS runs (date), peak RSS and best CPU time (user+sys,
 # GNU time) - on a shared machine CPU time is the steadier figure; stdout of the last run kept.
-# With perf installed the CPU time is perf's task-clock, from a second run of each of the 3
+# With perf installed the CPU time is perf's task-clock, from a second run of each of the runs
 # under perf stat (GNU time's figure has a 10 ms resolution, a tenth of switchboard's whole run
 # here); the wall time and RSS stay those of the plain runs.
 PERF=""
@@ -49,7 +51,7 @@ command -v perf >/dev/null 2>&1 && perf stat -x, -e task-clock -o /dev/null true
 run() {
   local label=$1 best="" rss=0 cpu=""
   shift
-  for i in 1 2 3; do
+  for _ in $(seq "$RUNS"); do
     local t0 t1 w r c
     t0=$(date +%s.%N)
     /usr/bin/time -f '%M %U %S' -o "$label.rss" "$@" >"$label.out" 2>"$label.err"
@@ -77,7 +79,8 @@ read -r NG_WALL NG_RSS NG_CPU < <(run sngrep sngrep -I big.pcap -N -l 1000000)
 NG_DIALOGS=$(sed -n 's/.*Dialog count: \([0-9]*\).*/\1/p' sngrep.out | head -n 1)
 read -r TS_WALL TS_RSS TS_CPU < <(run tshark tshark -r big.pcap -q -z sip,stat)
 
-rate() { echo "$MSGS / ($1 + 0.001)" | bc -l | xargs printf '%.0f'; }
+# messages per second; a time below the clock's resolution counts as 1 us
+rate() { echo "t = $1; if (t < 0.000001) t = 0.000001; $MSGS / t" | bc -l | xargs printf '%.0f'; }
 SB_RATE=$(rate "$SB_WALL")
 NG_RATE=$(rate "$NG_WALL")
 TS_RATE=$(rate "$TS_WALL")
@@ -93,11 +96,11 @@ SB_RATE=$(rate "$SB_WALL")
 NG_RATE=$(rate "$NG_WALL")
 TS_RATE=$(rate "$TS_WALL")
 SPEED=$(echo "$SB_RATE / $NG_RATE" | bc -l)
-CPUSPEED=$(echo "($NG_CPU + 0.001) / ($SB_CPU + 0.001)" | bc -l)
+CPUSPEED=$(echo "$(rate "$SB_CPU") / $(rate "$NG_CPU")" | bc -l)
 MEM=$(echo "$NG_RSS / $SB_RSS" | bc -l)
 printf 'switchboard vs sngrep: %.1fx messages/s by wall time (goal >= 30x), %.1fx by CPU time, 1/%.1f of the peak RSS (goal >= 1/4)\n' "$SPEED" "$CPUSPEED" "$MEM"
 printf 'switchboard vs tshark: %.1fx messages/s by wall time, %.1fx by CPU time, 1/%.1f of the peak RSS\n' \
-  "$(echo "$SB_RATE / $TS_RATE" | bc -l)" "$(echo "($TS_CPU + 0.001) / ($SB_CPU + 0.001)" | bc -l)" "$(echo "$TS_RSS / $SB_RSS" | bc -l)"
+  "$(echo "$SB_RATE / $TS_RATE" | bc -l)" "$(echo "$(rate "$SB_CPU") / $(rate "$TS_CPU")" | bc -l)" "$(echo "$TS_RSS / $SB_RSS" | bc -l)"
 echo "dialogs: switchboard $SB_DIALOGS Call-IDs, sngrep $NG_DIALOGS"
 [ "${KEEP:-0}" = 1 ] || rm -f big.pcap big.calls
 ok=1
