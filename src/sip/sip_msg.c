@@ -182,17 +182,27 @@ static inline const char *mchr(const char *p, char c, size_t n)
     return k < n ? p + k : NULL;
 }
 
-/* The index of the first byte of p[i..n) in class bits (C_STOP or C_SCWS: white space, ';' and
- * for C_STOP ','), or n. Eight bytes at a time: bytes below 0x21, ';' and ',' are flagged
- * (a superset of both classes; the lowest flag of each zero-byte test is exact) and the class
- * table confirms the flagged byte, so other control bytes do not stop the span. */
-static inline size_t span_until(const char *p, size_t i, size_t n, unsigned bits)
+/* Flags (high bit of a byte) where the word holds c; the lowest flag is exact. */
+static inline uint64_t has_byte(uint64_t w, unsigned char c)
+{
+    uint64_t x = w ^ (0x0101010101010101ULL * c);
+    return (x - 0x0101010101010101ULL) & ~x;
+}
+
+/* The index of the first byte of p[i..n) in class bits (white space and a few of the
+ * characters a, b, c, which name the class's others: C_STOP ';' ',', C_SCWS ';', C_UEND ';'
+ * '?' '>'), or n. Eight bytes at a time: bytes below 0x21 and a, b, c are flagged (a
+ * superset of the class; the lowest flag of each zero-byte test is exact) and the class table
+ * confirms the flagged byte, so other control bytes do not stop the span. */
+static inline size_t span_until(const char *p, size_t i, size_t n, unsigned bits, char a, char b,
+                                char c)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     while (i + 8 <= n) {
-        uint64_t w = ld64(p + i), sc = w ^ (ones * ';'), cm = w ^ (ones * ',');
-        uint64_t m = ((w - ones * 0x21) & ~w) | ((sc - ones) & ~sc) | ((cm - ones) & ~cm);
+        uint64_t w = ld64(p + i);
+        uint64_t m = ((w - ones * 0x21) & ~w) | has_byte(w, (unsigned char)a) |
+                     has_byte(w, (unsigned char)b) | has_byte(w, (unsigned char)c);
         m &= highs;
         if (!m) {
             i += 8;
@@ -205,6 +215,24 @@ static inline size_t span_until(const char *p, size_t i, size_t n, unsigned bits
     }
 #endif
     while (i < n && !is_cls(p[i], bits))
+        i++;
+    return i;
+}
+
+/* The index of the first of a, b, c or d in p[i..n), or n; eight bytes at a time. */
+static inline size_t find4(const char *p, size_t i, size_t n, char a, char b, char c, char d)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = ld64(p + i);
+        uint64_t m = (has_byte(w, (unsigned char)a) | has_byte(w, (unsigned char)b) |
+                      has_byte(w, (unsigned char)c) | has_byte(w, (unsigned char)d)) &
+                     0x8080808080808080ULL;
+        if (m)
+            return i + (size_t)__builtin_ctzll(m) / 8;
+    }
+#endif
+    while (i < n && p[i] != a && p[i] != b && p[i] != c && p[i] != d)
         i++;
     return i;
 }
@@ -370,10 +398,8 @@ static bool next_elem(sip_str *list, sip_str *elem)
     bool q = false;
     int angle = 0;
     size_t i = 0;
-    for (; i < s.n; i++) {
+    for (; (i = find4(s.p, i, s.n, '"', '<', '>', ',')) < s.n; i++) {
         char c = s.p[i];
-        if (!is_cls(c, C_LIST))
-            continue; /* none of the characters below */
         if (c == '"' && (i == 0 || s.p[i - 1] != '\\'))
             q = !q;
         else if (!q && c == '<')
@@ -471,10 +497,7 @@ static void uri_parts(sip_str uri, sip_str *user, sip_str *hostport)
     if (!c)
         return;
     sip_str rest = {c + 1, uri.n - (size_t)(c - uri.p) - 1};
-    size_t end = 0;
-    while (end < rest.n && !is_cls(rest.p[end], C_UEND))
-        end++;
-    rest.n = end;
+    rest.n = span_until(rest.p, 0, rest.n, C_UEND, ';', '?', '>');
     const char *at = mchr(rest.p, '@', rest.n);
     if (at) {
         sip_str u = {rest.p, (size_t)(at - rest.p)};
@@ -515,7 +538,7 @@ static void parse_tag(sip_str v, sip_str *tag)
                 while (k < v.n && (v.p[k] == ' ' || v.p[k] == '\t'))
                     k++;
                 size_t s = k;
-                k = span_until(v.p, k, v.n, C_STOP);
+                k = span_until(v.p, k, v.n, C_STOP, ';', ',', ',');
                 *tag = (sip_str){v.p + s, k - s};
                 return;
             }
@@ -553,7 +576,7 @@ static void parse_via(sip_str v, sip_via *via)
     /* sent-by: host:port (or a lone host) is split here at once, brackets and bare IPv6
      * (a second colon) go through sip_split_hostport */
     size_t hs = i;
-    i = span_until(v.p, i, v.n, C_SCWS);
+    i = span_until(v.p, i, v.n, C_SCWS, ';', ';', ';');
     size_t colon = hs + find2(v.p + hs, 0, i - hs, ':', ':');
     if (i == hs || v.p[hs] == '[' || (colon < i && find2(v.p, colon + 1, i, ':', ':') < i)) {
         sip_split_hostport((sip_str){v.p + hs, i - hs}, &via->host, &via->port);
@@ -580,7 +603,7 @@ static void parse_via(sip_str v, sip_via *via)
             while (i < v.n && is_ws(v.p[i]))
                 i++;
             size_t vs = i;
-            i = span_until(v.p, i, v.n, C_STOP);
+            i = span_until(v.p, i, v.n, C_STOP, ';', ',', ',');
             val = (sip_str){v.p + vs, i - vs};
         }
         if (!name.n) {
