@@ -1,12 +1,14 @@
 /* The engine: every SIP message from every source lands in sip_engine_feed(), is grouped by
- * Call-ID into a live dialog (hash table + LRU list by last activity), checked against earlier
- * messages for retransmissions and capture duplicates, and recorded compactly. Dialogs that
- * are finished and idle for linger_s of capture time are concluded (sip_analyze.c) and their
- * per-message state freed; only the sip_call summary stays. */
+ * Call-ID into a live dialog (open-addressing table of Call-ID hashes + LRU list by last
+ * activity), checked against earlier messages for retransmissions and capture duplicates, and
+ * recorded compactly. Dialogs that are finished and idle for linger_s of capture time are
+ * concluded (sip_analyze.c) and their per-message state freed; only the sip_call summary
+ * stays. */
 #include "sip/sip_int.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,11 +18,17 @@
 
 struct sip_engine {
     sip_engine_opts o;
-    sip_dlg **buckets;
-    size_t n_buckets, n_live;
+    /* live dialogs by Call-ID hash: open addressing, linear probing, at most half full; a
+     * probe compares the slot's key and touches a dialog only on a match */
+    struct dlg_slot {
+        uint64_t key;
+        sip_dlg *d;          /* NULL = empty */
+    } *tab;
+    size_t tab_cap, n_live;
     sip_dlg *lru_head, *lru_tail;
     sip_report *rep;
     size_t calls_cap;
+    size_t calls_ready;      /* rep->calls slots below this have their pages faulted in */
     uint64_t *idx;           /* released calls by Call-ID hash: open addressing, index+1 in
                                 the low 32 bits, the hash's high 32 bits above (a probe
                                 skips other calls without touching their records) */
@@ -47,7 +55,7 @@ struct sip_engine {
         uint32_t max_cseq;
     } *gone;
     size_t gone_cap, gone_n;
-    /* released dialogs kept for reuse (linked by hnext, at most SPARE_MAX): a call's dialog
+    /* released dialogs kept for reuse (linked by lnext, at most SPARE_MAX): a call's dialog
      * and event array come from here instead of the allocator, which otherwise sorts the
      * large freed blocks again for every small allocation */
     sip_dlg *spare;
@@ -158,12 +166,12 @@ sip_engine *sip_engine_new(const sip_engine_opts *opts)
         e->o.unfinished_s = 600.0;
     if (e->o.leg_window_s == 0)
         e->o.leg_window_s = 2.0;
-    e->n_buckets = 1024;
-    e->buckets = calloc(e->n_buckets, sizeof *e->buckets);
+    e->tab_cap = 2048;
+    e->tab = calloc(e->tab_cap, sizeof *e->tab);
     e->rep = calloc(1, sizeof *e->rep);
     e->acc = calloc(1, sizeof *e->acc);
-    if (!e->buckets || !e->rep || !e->acc) {
-        free(e->buckets);
+    if (!e->tab || !e->rep || !e->acc) {
+        free(e->tab);
         free(e->rep);
         free(e->acc);
         free(e);
@@ -334,29 +342,46 @@ static sip_call *idx_get(sip_engine *e, uint64_t key, sip_str cid)
 
 /* ---- dialogs -------------------------------------------------------------------------------- */
 
+/* A key's home slot: the high bits of the key times an odd constant (the Call-ID hashes of
+ * one capture often differ in a few bytes only). */
+static inline size_t tab_home(uint64_t key, size_t cap)
+{
+    return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
+}
+
 static sip_dlg *dlg_find(sip_engine *e, uint64_t key, sip_str cid)
 {
-    for (sip_dlg *d = e->buckets[key & (e->n_buckets - 1)]; d; d = d->hnext)
-        if (d->key == key && d->cid_len == cid.n && memcmp(d->c.call_id, cid.p, cid.n) == 0)
+    size_t mask = e->tab_cap - 1, s = tab_home(key, e->tab_cap);
+    for (const struct dlg_slot *t = e->tab; t[s].d; s = (s + 1) & mask) { /* a slot is free */
+        sip_dlg *d = t[s].d;
+        if (t[s].key == key && d->cid_len == cid.n && memcmp(d->c.call_id, cid.p, cid.n) == 0)
             return d;
+    }
     return NULL;
 }
 
-static void grow_buckets(sip_engine *e)
+/* Puts a dialog into a table that has a free slot. */
+static void tab_insert(struct dlg_slot *tab, size_t cap, uint64_t key, sip_dlg *d)
 {
-    size_t nb = e->n_buckets * 2;
-    sip_dlg **b = calloc(nb, sizeof *b);
-    if (!b)
+    size_t s = tab_home(key, cap);
+    for (size_t k = 0; k < cap && tab[s].d; k++)
+        s = (s + 1) & (cap - 1);
+    tab[s] = (struct dlg_slot){key, d};
+}
+
+/* Doubles the dialog table (out of line: rare). */
+__attribute__((noinline)) static void grow_tab(sip_engine *e)
+{
+    size_t nc = e->tab_cap * 2;
+    struct dlg_slot *t = calloc(nc, sizeof *t);
+    if (!t)
         return;
-    for (size_t i = 0; i < e->n_buckets; i++)
-        for (sip_dlg *d = e->buckets[i], *n; d; d = n) {
-            n = d->hnext;
-            d->hnext = b[d->key & (nb - 1)];
-            b[d->key & (nb - 1)] = d;
-        }
-    free(e->buckets);
-    e->buckets = b;
-    e->n_buckets = nb;
+    for (size_t i = 0; i < e->tab_cap; i++)
+        if (e->tab[i].d)
+            tab_insert(t, nc, e->tab[i].key, e->tab[i].d);
+    free(e->tab);
+    e->tab = t;
+    e->tab_cap = nc;
 }
 
 static bool wants_keep(const sip_engine *e, sip_str cid, sip_str xcid)
@@ -382,7 +407,7 @@ static sip_dlg *dlg_alloc(sip_engine *e)
     sip_dlg *d = e->spare;
     if (!d)
         return calloc(1, sizeof *d);
-    e->spare = d->hnext;
+    e->spare = d->lnext;
     e->n_spare--;
     sip_ev *ev = d->ev;
     size_t cap = d->cap_ev;
@@ -394,6 +419,10 @@ static sip_dlg *dlg_alloc(sip_engine *e)
 
 static sip_dlg *dlg_new(sip_engine *e, uint64_t key, const sip_msg *m, const sip_record *r)
 {
+    if ((e->n_live + 1) * 2 > e->tab_cap)
+        grow_tab(e);
+    if (e->n_live + 2 > e->tab_cap) /* a slot stays free: every probe loop ends at one */
+        return NULL;
     sip_dlg *d = dlg_alloc(e);
     if (!d)
         return NULL;
@@ -409,23 +438,29 @@ static sip_dlg *dlg_new(sip_engine *e, uint64_t key, const sip_msg *m, const sip
     d->c.first_frame = r->frame;
     d->t_first = r->time_us;
     d->keep = wants_keep(e, m->call_id, m->xcid);
-    size_t b = key & (e->n_buckets - 1);
-    d->hnext = e->buckets[b];
-    e->buckets[b] = d;
+    tab_insert(e->tab, e->tab_cap, key, d);
     e->n_live++;
     lru_push(e, d);
-    if (e->n_live > e->n_buckets)
-        grow_buckets(e);
     return d;
 }
 
+/* Removes a dialog from the table: the entries after it in its probe run move back into the
+ * hole when their home slot allows (backward-shift deletion, no tombstones). */
 static void dlg_unhash(sip_engine *e, sip_dlg *d)
 {
-    sip_dlg **pp = &e->buckets[d->key & (e->n_buckets - 1)];
-    while (*pp && *pp != d)
-        pp = &(*pp)->hnext;
-    if (*pp)
-        *pp = d->hnext;
+    size_t mask = e->tab_cap - 1, i = tab_home(d->key, e->tab_cap), k = 0;
+    while (k++ <= mask && e->tab[i].d && e->tab[i].d != d)
+        i = (i + 1) & mask;
+    if (e->tab[i].d == d) {
+        for (size_t j = (i + 1) & mask; e->tab[j].d; j = (j + 1) & mask) {
+            size_t home = tab_home(e->tab[j].key, e->tab_cap);
+            if (((j - home) & mask) >= ((j - i) & mask)) { /* the hole is on j's probe path */
+                e->tab[i] = e->tab[j];
+                i = j;
+            }
+        }
+        e->tab[i].d = NULL;
+    }
     e->n_live--;
     lru_unlink(e, d);
 }
@@ -437,7 +472,7 @@ static void dlg_free(sip_engine *e, sip_dlg *d)
         free(d->nat_detail[k]);
     free(d->rtp);
     if (e->n_spare < SPARE_MAX && d->cap_ev <= SPARE_MAX_EV) {
-        d->hnext = e->spare;
+        d->lnext = e->spare;
         e->spare = d;
         e->n_spare++;
         return;
@@ -450,7 +485,7 @@ static void spares_free(sip_engine *e)
 {
     while (e->spare) {
         sip_dlg *d = e->spare;
-        e->spare = d->hnext;
+        e->spare = d->lnext;
         free(d->ev);
         free(d);
     }
@@ -469,6 +504,44 @@ static void hist_start(sip_engine *e, const sip_call *dropped)
     sip_kpi_hist(e->acc, dropped);
 }
 
+/* The report's calls array grows by doubling (realloc: at the heap's top it grows in place).
+ * The pages it is about to use are faulted in CALLS_WINDOW bytes at a time by one madvise:
+ * one page fault per 4 KiB otherwise (~1,400 for 17,000 calls, and a fault is dear in a VM).
+ * False when out of memory. */
+#define CALLS_WINDOW (256u << 10)
+
+/* Faults in the pages of [p, p + n) that lie wholly inside it (a hint: nothing on error). */
+static void populate(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t page = 4096, from = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t to = ((uintptr_t)p + n) & ~(page - 1);
+    if (to > from)
+        (void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+__attribute__((noinline)) static bool calls_room(sip_engine *e)
+{
+    sip_report *rep = e->rep;
+    size_t n = rep->n_calls, win = CALLS_WINDOW / sizeof *rep->calls;
+    if (n == e->calls_cap) {
+        size_t nc = e->calls_cap ? e->calls_cap * 2 : 64;
+        sip_call *c = realloc(rep->calls, nc * sizeof *c);
+        if (!c)
+            return false;
+        rep->calls = c;
+        e->calls_cap = nc;
+    }
+    size_t ready = n + win < e->calls_cap ? n + win : e->calls_cap;
+    populate(rep->calls + n, (ready - n) * sizeof *rep->calls);
+    e->calls_ready = ready;
+    return true;
+}
+
 /* Concludes a dialog and moves its summary into the report. */
 static void dlg_release(sip_engine *e, sip_dlg *d)
 {
@@ -484,14 +557,8 @@ static void dlg_release(sip_engine *e, sip_dlg *d)
         gone_put(e, d->key, d->max_cseq);
         sip_dlg_free_call(d);
     } else {
-        if (rep->n_calls == e->calls_cap) {
-            size_t nc = e->calls_cap ? e->calls_cap * 2 : 64;
-            sip_call *n = realloc(rep->calls, nc * sizeof *n);
-            if (!n)
-                goto oom;
-            rep->calls = n;
-            e->calls_cap = nc;
-        }
+        if (rep->n_calls == e->calls_ready && !calls_room(e))
+            goto oom;
         if (!sip_dlg_pack_strings(d))
             goto oom;
         rep->calls[rep->n_calls] = d->c;
@@ -795,7 +862,7 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *ms
         else
             rec.transport = SIP_TP_UDP;
     }
-    uint64_t key = sip_hash(m->call_id.p, m->call_id.n);
+    uint64_t key = m->call_id_hash ? m->call_id_hash : sip_hash(m->call_id.p, m->call_id.n);
     sip_dlg *d = dlg_find(e, key, m->call_id);
     if (!d) {
         /* a request with a new CSeq after the release (a REGISTER refresh on the same
@@ -931,13 +998,12 @@ void sip_engine_free(sip_engine *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->n_buckets; i++)
-        for (sip_dlg *d = e->buckets[i], *n; d; d = n) {
-            n = d->hnext;
-            sip_dlg_free_call(d);
-            dlg_free(e, d);
+    for (size_t i = 0; i < e->tab_cap; i++)
+        if (e->tab[i].d) {
+            sip_dlg_free_call(e->tab[i].d);
+            dlg_free(e, e->tab[i].d);
         }
-    free(e->buckets);
+    free(e->tab);
     free(e->idx);
     free(e->media);
     free(e->acc);
@@ -961,9 +1027,9 @@ sip_report *sip_engine_finish(sip_engine *e)
     r->first_us = e->first_t;
     r->last_us = e->last_t;
     sip_report_finalize(r, e->o.leg_window_s, e->acc);
-    free(e->buckets);
-    e->buckets = NULL;
-    e->n_buckets = 0;
+    free(e->tab);
+    e->tab = NULL;
+    e->tab_cap = 0;
     free(e->idx);
     free(e->media);
     free(e->acc);

@@ -64,8 +64,7 @@ typedef struct sip_rtp_state {
 #define DLG_SBUF 192
 
 typedef struct sip_dlg {
-    struct sip_dlg *hnext;
-    struct sip_dlg *lprev, *lnext; /* LRU by last activity */
+    struct sip_dlg *lprev, *lnext; /* LRU by last activity (lnext: the spare list once released) */
     uint64_t key;
     size_t cid_len;
     sip_call c;              /* being built; strings owned */
