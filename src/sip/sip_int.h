@@ -118,6 +118,8 @@ typedef struct sip_dlg {
 /* Feeds a message the caller already parsed (readers parse once). Same contract as
  * sip_engine_feed for a SIP message. */
 int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *m);
+/* Frees a report's calls array (the engine maps it: sip_engine.c). */
+void sip_calls_free(sip_call *calls);
 /* Counts records a reader found not to be SIP (the pipeline parses before the engine). */
 void sip_engine_add_not_sip(sip_engine *e, uint64_t n);
 

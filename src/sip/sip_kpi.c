@@ -323,7 +323,7 @@ void sip_report_free(sip_report *r)
         return;
     for (size_t i = 0; i < r->n_calls; i++)
         sip_call_free_fields(&r->calls[i]);
-    free(r->calls);
+    sip_calls_free(r->calls);
     free(r);
 }
 
