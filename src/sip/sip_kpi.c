@@ -12,6 +12,8 @@
 
 void sip_call_free_fields(sip_call *c);
 
+#define TIMINGS 5 /* pdd, setup, ring, talk, disconnect */
+
 typedef struct order {
     int64_t start;
     uint64_t frame;
@@ -101,33 +103,46 @@ static double largest(const double *v, size_t n)
     return m;
 }
 
-static void summarise(const sip_report *r, size_t off, sip_stats_summary *s)
+/* Median, p95 and maximum of v[0..n), n > 0 (v is reordered). */
+static void summary_of(double *v, size_t n, sip_stats_summary *s)
 {
-    double *v = malloc((r->n_calls ? r->n_calls : 1) * sizeof *v);
-    memset(s, 0, sizeof *s);
+    /* one selection splits v at n/2 (v[0..h) the h smallest, v[h..n) the rest): the value below
+     * the median is the lower part's largest, the 95th percentile (at or above h) is selected
+     * in the upper part only, the maximum is the upper part's largest */
+    s->n = n;
+    size_t h = n / 2;
+    double hi = kth(v, n, h);
+    s->median = n % 2 ? hi : (largest(v, h) + hi) / 2;
+    size_t k = (size_t)ceil(0.95 * (double)n);
+    k = (k ? k : 1) - 1;
+    s->p95 = kth(v + h, n - h, k - h);
+    s->max = largest(v + h, n - h);
+}
+
+/* The timing summaries of the INVITE calls (negative timings are absent), the values of all
+ * of them gathered in one pass over the calls (the array is large: one pass, not one each). */
+static void summarise(const sip_report *r, const size_t off[TIMINGS],
+                      sip_stats_summary *out[TIMINGS])
+{
+    size_t cap = r->n_calls ? r->n_calls : 1, n[TIMINGS] = {0};
+    for (int k = 0; k < TIMINGS; k++)
+        memset(out[k], 0, sizeof *out[k]);
+    double *v = cap <= SIZE_MAX / sizeof *v / TIMINGS ? malloc(TIMINGS * cap * sizeof *v) : NULL;
     if (!v)
         return;
-    size_t n = 0;
     for (size_t i = 0; i < r->n_calls; i++) {
         if (r->calls[i].kind != SIP_KIND_CALL)
             continue;
-        double x = *(const double *)((const char *)&r->calls[i].t + off);
-        if (x >= 0)
-            v[n++] = x;
+        const char *t = (const char *)&r->calls[i].t;
+        for (int k = 0; k < TIMINGS; k++) {
+            double x = *(const double *)(t + off[k]);
+            if (x >= 0)
+                v[(size_t)k * cap + n[k]++] = x;
+        }
     }
-    if (n) {
-        /* one selection splits v at n/2 (v[0..h) the h smallest, v[h..n) the rest): the value
-         * below the median is the lower part's largest, the 95th percentile (at or above h)
-         * is selected in the upper part only, the maximum is the upper part's largest */
-        s->n = n;
-        size_t h = n / 2;
-        double hi = kth(v, n, h);
-        s->median = n % 2 ? hi : (largest(v, h) + hi) / 2;
-        size_t k = (size_t)ceil(0.95 * (double)n);
-        k = (k ? k : 1) - 1;
-        s->p95 = kth(v + h, n - h, k - h);
-        s->max = largest(v + h, n - h);
-    }
+    for (int k = 0; k < TIMINGS; k++)
+        if (n[k])
+            summary_of(v + (size_t)k * cap, n[k], out[k]);
     free(v);
 }
 
@@ -301,15 +316,16 @@ void sip_report_finalize(sip_report *r, double leg_window_s, const sip_kpi_acc *
     r->ner = a->seizures ? 100.0 * (double)a->ner_ok / (double)a->seizures : -1;
     r->ser = a->no3xx ? 100.0 * (double)a->answered / (double)a->no3xx : -1;
     r->seer = a->no3xx ? 100.0 * (double)a->seer / (double)a->no3xx : -1;
-    sip_stats_summary *out[5] = {&r->pdd, &r->setup, &r->ring, &r->talk, &r->disconnect};
-    static const size_t off[5] = {offsetof(sip_timings, pdd_ms), offsetof(sip_timings, setup_ms),
-                                  offsetof(sip_timings, ring_ms), offsetof(sip_timings, talk_ms),
-                                  offsetof(sip_timings, disconnect_ms)};
-    for (int k = 0; k < 5; k++) {
-        if (!r->n_calls_dropped) { /* every call is here: exact percentiles */
-            summarise(r, off[k], out[k]);
-            continue;
-        }
+    sip_stats_summary *out[TIMINGS] = {&r->pdd, &r->setup, &r->ring, &r->talk, &r->disconnect};
+    static const size_t off[TIMINGS] = {
+        offsetof(sip_timings, pdd_ms),  offsetof(sip_timings, setup_ms),
+        offsetof(sip_timings, ring_ms), offsetof(sip_timings, talk_ms),
+        offsetof(sip_timings, disconnect_ms)};
+    if (!r->n_calls_dropped) { /* every call is here: exact percentiles */
+        summarise(r, off, out);
+        return;
+    }
+    for (int k = 0; k < TIMINGS; k++) {
         out[k]->n = a->hist_n[k];
         out[k]->median = a->hist_n[k] ? hist_q(a, k, 0.5) : 0;
         out[k]->p95 = a->hist_n[k] ? hist_q(a, k, 0.95) : 0;
