@@ -63,34 +63,53 @@ static void sort_calls(sip_report *r)
     free(o);
 }
 
-/* k-th smallest of v[0..n) (quickselect; v is reordered). */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Moves the values of v[lo..hi) below p (or equal to it too) to the front without branching
+ * on them (comparisons of timings are unpredictable); returns where the others start. */
+static size_t split_below(double *v, size_t lo, size_t hi, double p, bool or_equal)
+{
+    size_t i = lo;
+    for (size_t j = lo; j < hi; j++) {
+        double x = v[j];
+        bool below = or_equal ? x <= p : x < p;
+        v[j] = v[i];
+        v[i] = x;
+        i += below;
+    }
+    return i;
+}
+
+static double med3(double a, double b, double c)
+{
+    return a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+}
+
+/* k-th smallest of v[0..n), n > 0 (quickselect: v is reordered so that v[0..k) holds the k
+ * smallest). Each round splits the range three ways around a median-of-3 pivot (below,
+ * equal, above: many equal timings cost one round); after 64 rounds the rest is sorted. */
 static double kth(double *v, size_t n, size_t k)
 {
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        double pivot = v[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                double t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
+    size_t lo = 0, hi = n;
+    for (unsigned round = 0; hi - lo > 1; round++) {
+        if (round == 64) {
+            qsort(v + lo, hi - lo, sizeof *v, cmp_double);
             return v[k];
+        }
+        double p = med3(v[lo], v[lo + (hi - lo) / 2], v[hi - 1]);
+        size_t lt = split_below(v, lo, hi, p, false);
+        if (k < lt) {
+            hi = lt;
+            continue;
+        }
+        size_t le = split_below(v, lt, hi, p, true);
+        if (k < le)
+            return p;
+        lo = le;
     }
     return v[k];
 }

@@ -3,7 +3,8 @@
  * (the table grows several times) and concluded in a scrambled order, with in-dialog messages
  * to the calls still live after every removal: each message must land in its own call, so
  * every call ends with exactly the messages it was sent. A message whose hash was not
- * computed (0) finds the same dialog as one parsed with it. */
+ * computed (0) finds the same dialog as one parsed with it. The report's exact percentiles
+ * (selection, not sorting) against a sort, for talk times with many equal values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,11 +138,46 @@ static void parser_leaves_the_hash(void **st)
     sip_report_free(r);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+static void percentiles_with_ties(void **st)
+{
+    (void)st;
+    enum { N = 301 };
+    static int talk[N];
+    sip_engine *e = sip_engine_new(NULL);
+    assert_non_null(e);
+    char b[512], cid[64];
+    uint32_t x = 777;
+    for (unsigned i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        talk[i] = i % 3 ? 1000 + (int)(x % 7) * 250 : 1000; /* a third exactly 1 s, the rest 7 values */
+        call_id(cid, sizeof cid, i);
+        int64_t t = (int64_t)i * 10000;
+        feed(e, t, sipmsg(b, sizeof b, "INVITE sip:b@h SIP/2.0", 1, "INVITE", cid, false));
+        feed(e, t + 10, sipmsg(b, sizeof b, "SIP/2.0 200 OK", 1, "INVITE", cid, true));
+        feed(e, t + 10 + talk[i], sipmsg(b, sizeof b, "BYE sip:b@h SIP/2.0", 2, "BYE", cid, true));
+        feed(e, t + 11 + talk[i], sipmsg(b, sizeof b, "SIP/2.0 200 OK", 2, "BYE", cid, true));
+    }
+    sip_report *r = sip_engine_finish(e);
+    assert_non_null(r);
+    qsort(talk, N, sizeof *talk, cmp_int);
+    assert_int_equal(r->talk.n, N);
+    assert_true(r->talk.median == talk[N / 2]);
+    assert_true(r->talk.p95 == talk[(N * 95 + 99) / 100 - 1]);
+    assert_true(r->talk.max == talk[N - 1]);
+    sip_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(many_live_scrambled),
         cmocka_unit_test(parser_leaves_the_hash),
+        cmocka_unit_test(percentiles_with_ties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
