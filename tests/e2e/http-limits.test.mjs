@@ -78,9 +78,11 @@ test("the request timeout cancels the call and answers with an error (JSON and S
 test("per-session limit: one request over it is 429, other sessions are unaffected", async () => {
   const s = await server(["--max-calls-per-session", "2"]);
   const sid = await openSession(s.url);
-  const slow = [1, 2].map((i) => post(s.url, call(i, "slow", { ms: 4000 }), sessionHeaders(sid)));
+  // the slow calls last long enough for a loaded machine (a full CI run beside other work)
+  // to get both of them to the server while the loop below is still polling
+  const slow = [1, 2].map((i) => post(s.url, call(i, "slow", { ms: 8000 }), sessionHeaders(sid)));
   let over;
-  for (let i = 0; i < 30; i++) { // bounded: until both slow calls are in flight
+  for (let i = 0; i < 70; i++) { // bounded: until both slow calls are in flight
     over = await post(s.url, call(100 + i, "echo", { message: "x" }), sessionHeaders(sid));
     if (over.status === 429) break;
     await sleep(100);
