@@ -1039,7 +1039,6 @@ int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
     }
     m->body = (sip_str){data + i, blen};
     m->msg_len = i + blen;
-    m->call_id_hash = sip_hash(m->call_id.p, m->call_id.n); /* while the bytes are in cache */
     return 0;
 }
 

@@ -57,7 +57,6 @@ typedef struct sip_msg {
     int status;         /* responses: 100..699 */
     sip_str phrase;
     sip_str call_id, from, to, to_tag;
-    uint64_t call_id_hash; /* sip_hash of call_id, set by sip_msg_parse (0 = not computed) */
     sip_str from_tag, from_user, to_user; /* filled by sip_msg_details() */
     uint32_t cseq;
     sip_method cseq_method;
