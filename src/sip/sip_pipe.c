@@ -44,6 +44,7 @@ struct sip_pipe {
     bool done;
     bool feed_error;
     uint64_t flushed, consumed; /* batches handed over / consumed so far */
+    bool details_here;       /* the reader parses dialog details (the engine is behind) */
 };
 
 /* ---- engine thread ------------------------------------------------------------------------- */
@@ -104,6 +105,9 @@ static void flush(struct sip_pipe *p)
     if (!p->batch[p->cur].n)
         return;
     pthread_mutex_lock(&p->mu);
+    /* the work that can be done on either side goes where there is time for it: with batches
+     * still queued the engine is the slower thread, so the reader takes it on */
+    p->details_here = p->n_full > 0;
     p->n_full++;
     p->flushed++;
     pthread_cond_broadcast(&p->cv);
@@ -247,8 +251,8 @@ void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *
     it->r = *r;
     if (m != &it->m)
         it->m = *m;
-    if (it->m.is_request && !it->m.to_tag.n)
-        sip_msg_details(&it->m); /* what the engine does for a dialog-creating request */
+    if (rd->pipe->details_here && it->m.is_request && !it->m.to_tag.n)
+        sip_msg_details(&it->m); /* else the engine does it (sip_engine_feed_parsed) */
     rd->st->sip_messages++;
 }
 
