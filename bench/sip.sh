@@ -41,13 +41,25 @@ if [ ! -s big.pcap ] || [ "$(cat big.calls 2>/dev/null)" != "$CALLS" ]; then
   echo "$CALLS" > big.calls
 fi
 
-# run LABEL CMD... : best wall time of RUNS runs (date), peak RSS and best CPU time (user+sys,
-# GNU time) - on a shared machine CPU time is the steadier figure; stdout of the last run kept.
-# With perf installed the CPU time is perf's task-clock, from a second run of each of the runs
-# under perf stat (GNU time's figure has a 10 ms resolution, a tenth of switchboard's whole run
-# here); the wall time and RSS stay those of the plain runs.
+# run LABEL CMD... : best wall time of RUNS runs, peak RSS (GNU time) and best CPU time
+# (user+sys) - on a shared machine CPU time is the steadier figure; stdout of the last run kept.
+# With perf installed, a second run of each under perf stat gives the CPU time (task-clock;
+# GNU time's figure has a 10 ms resolution, a fifth of switchboard's whole run here) and the
+# wall time (perf's elapsed time, from the command's start to its exit). Without perf the wall
+# time is taken around /usr/bin/time with date, less the same harness running /bin/true: the
+# two forks, the exec of time and date's own start cost about 5 ms here, a tenth of
+# switchboard's run and nothing of sngrep's, and they are not the commands' own time.
 PERF=""
-command -v perf >/dev/null 2>&1 && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null && PERF=1
+command -v perf >/dev/null 2>&1 && perf stat -e task-clock -o /dev/null true 2>/dev/null && PERF=1
+# the harness's own cost around a command (best of 5 runs of /bin/true), for the runs without perf
+HARNESS=""
+for _ in 1 2 3 4 5; do
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%M %U %S' -o harness.rss /bin/true
+  t1=$(date +%s.%N)
+  h=$(echo "$t1 - $t0" | bc -l)
+  if [ -z "$HARNESS" ] || [ "$(echo "$h < $HARNESS" | bc -l)" = 1 ]; then HARNESS=$h; fi
+done
 run() {
   local label=$1 best="" rss=0 cpu=""
   shift
@@ -59,11 +71,14 @@ run() {
     w=$(echo "$t1 - $t0" | bc -l)
     read -r r u s < <(tail -n 1 "$label.rss")
     c=$(echo "$u + $s" | bc -l)
+    w=$(echo "$w - $HARNESS" | bc -l)
     if [ -n "$PERF" ]; then
-      local ms
-      perf stat -x, -e task-clock -o "$label.perf" -- "$@" >/dev/null 2>&1
-      ms=$(grep -m1 'task-clock' "$label.perf" | cut -d, -f1)
+      local ms el
+      perf stat -e task-clock -o "$label.perf" -- "$@" >/dev/null 2>&1
+      ms=$(awk '/task-clock/ {gsub(",", "", $1); print $1; exit}' "$label.perf")
+      el=$(awk '/seconds time elapsed/ {print $1; exit}' "$label.perf")
       [ -n "$ms" ] && c=$(echo "$ms / 1000" | bc -l)
+      [ -n "$el" ] && w=$el
     fi
     if [ -z "$best" ] || [ "$(echo "$w < $best" | bc -l)" = 1 ]; then best=$w; fi
     if [ -z "$cpu" ] || [ "$(echo "$c < $cpu" | bc -l)" = 1 ]; then cpu=$c; fi
@@ -86,7 +101,7 @@ NG_RATE=$(rate "$NG_WALL")
 TS_RATE=$(rate "$TS_WALL")
 echo
 echo "capture: $(du -h big.pcap | cut -f1), $MSGS SIP messages ($CALLS calls); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-[ -n "$PERF" ] && echo "CPU s: perf task-clock (ms resolution); without perf: GNU time user+sys"
+[ -n "$PERF" ] && echo "wall s: perf stat elapsed; CPU s: perf task-clock (without perf: date around GNU time less $(printf '%.4f' "$HARNESS") s of harness; user+sys)"
 printf '%-36s %8s %10s %8s %10s %11s\n' command "wall s" "msgs/s" "CPU s" "msgs/CPU-s" "peak RSS kB"
 row() { printf '%-36s %8.3f %10s %8.3f %10s %11s\n' "$1" "$2" "$(rate "$2")" "$3" "$(rate "$3")" "$4"; }
 row "switchboard analyze big.pcap" "$SB_WALL" "$SB_CPU" "$SB_RSS"
