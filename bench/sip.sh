@@ -41,8 +41,9 @@ if [ ! -s big.pcap ] || [ "$(cat big.calls 2>/dev/null)" != "$CALLS" ]; then
   echo "$CALLS" > big.calls
 fi
 
-# run LABEL CMD... : best wall time of RUNS runs, peak RSS (GNU time) and best CPU time
-# (user+sys) - on a shared machine CPU time is the steadier figure; stdout of the last run kept.
+# run LABEL CMD... : best and median wall time of RUNS runs, peak RSS (GNU time) and best CPU
+# time (user+sys) - on a shared machine CPU time is the steadier figure; stdout of the last run
+# kept.
 # With perf installed, a second run of each under perf stat gives the CPU time (task-clock;
 # GNU time's figure has a 10 ms resolution, a fifth of switchboard's whole run here) and the
 # wall time (perf's elapsed time, from the command's start to its exit). Without perf the wall
@@ -63,6 +64,7 @@ done
 run() {
   local label=$1 best="" rss=0 cpu=""
   shift
+  : >"$label.walls"
   for _ in $(seq "$RUNS"); do
     local t0 t1 w r c
     t0=$(date +%s.%N)
@@ -80,19 +82,20 @@ run() {
       [ -n "$ms" ] && c=$(echo "$ms / 1000" | bc -l)
       [ -n "$el" ] && w=$el
     fi
+    echo "$w" >>"$label.walls"
     if [ -z "$best" ] || [ "$(echo "$w < $best" | bc -l)" = 1 ]; then best=$w; fi
     if [ -z "$cpu" ] || [ "$(echo "$c < $cpu" | bc -l)" = 1 ]; then cpu=$c; fi
     [ "$r" -gt "$rss" ] && rss=$r
   done
-  echo "$best $rss $cpu"
+  echo "$best $rss $cpu $(sort -g "$label.walls" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')"
 }
 
-read -r SB_WALL SB_RSS SB_CPU < <(run switchboard "$SB" analyze big.pcap --no-progress)
+read -r SB_WALL SB_RSS SB_CPU SB_MED < <(run switchboard "$SB" analyze big.pcap --no-progress)
 MSGS=$(sed -n 's/.* \([0-9]*\) SIP messages.*/\1/p' switchboard.out | head -n 1)
 SB_DIALOGS=$(sed -n 's/.* \([0-9]*\) Call-IDs.*/\1/p' switchboard.out | head -n 1)
-read -r NG_WALL NG_RSS NG_CPU < <(run sngrep sngrep -I big.pcap -N -l 1000000)
+read -r NG_WALL NG_RSS NG_CPU NG_MED < <(run sngrep sngrep -I big.pcap -N -l 1000000)
 NG_DIALOGS=$(sed -n 's/.*Dialog count: \([0-9]*\).*/\1/p' sngrep.out | head -n 1)
-read -r TS_WALL TS_RSS TS_CPU < <(run tshark tshark -r big.pcap -q -z sip,stat)
+read -r TS_WALL TS_RSS TS_CPU TS_MED < <(run tshark tshark -r big.pcap -q -z sip,stat)
 
 # messages per second; a time below the clock's resolution counts as 1 us
 rate() { echo "t = $1; if (t < 0.000001) t = 0.000001; $MSGS / t" | bc -l | xargs printf '%.0f'; }
@@ -102,11 +105,12 @@ TS_RATE=$(rate "$TS_WALL")
 echo
 echo "capture: $(du -h big.pcap | cut -f1), $MSGS SIP messages ($CALLS calls); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -n "$PERF" ] && echo "wall s: perf stat elapsed; CPU s: perf task-clock (without perf: date around GNU time less $(printf '%.4f' "$HARNESS") s of harness; user+sys)"
-printf '%-36s %8s %10s %8s %10s %11s\n' command "wall s" "msgs/s" "CPU s" "msgs/CPU-s" "peak RSS kB"
-row() { printf '%-36s %8.3f %10s %8.3f %10s %11s\n' "$1" "$2" "$(rate "$2")" "$3" "$(rate "$3")" "$4"; }
-row "switchboard analyze big.pcap" "$SB_WALL" "$SB_CPU" "$SB_RSS"
-row "sngrep -I big.pcap -N -l 1000000" "$NG_WALL" "$NG_CPU" "$NG_RSS"
-row "tshark -r big.pcap -q -z sip,stat" "$TS_WALL" "$TS_CPU" "$TS_RSS"
+echo "best of $RUNS runs each (wall and CPU); median wall of the $RUNS in the last column"
+printf '%-36s %8s %10s %8s %10s %11s %8s\n' command "wall s" "msgs/s" "CPU s" "msgs/CPU-s" "peak RSS kB" "median s"
+row() { printf '%-36s %8.3f %10s %8.3f %10s %11s %8.3f\n' "$1" "$2" "$(rate "$2")" "$3" "$(rate "$3")" "$4" "$5"; }
+row "switchboard analyze big.pcap" "$SB_WALL" "$SB_CPU" "$SB_RSS" "$SB_MED"
+row "sngrep -I big.pcap -N -l 1000000" "$NG_WALL" "$NG_CPU" "$NG_RSS" "$NG_MED"
+row "tshark -r big.pcap -q -z sip,stat" "$TS_WALL" "$TS_CPU" "$TS_RSS" "$TS_MED"
 SB_RATE=$(rate "$SB_WALL")
 NG_RATE=$(rate "$NG_WALL")
 TS_RATE=$(rate "$TS_WALL")
@@ -114,6 +118,7 @@ SPEED=$(echo "$SB_RATE / $NG_RATE" | bc -l)
 CPUSPEED=$(echo "$(rate "$SB_CPU") / $(rate "$NG_CPU")" | bc -l)
 MEM=$(echo "$NG_RSS / $SB_RSS" | bc -l)
 printf 'switchboard vs sngrep: %.1fx messages/s by wall time (goal >= 30x), %.1fx by CPU time, 1/%.1f of the peak RSS (goal >= 1/4)\n' "$SPEED" "$CPUSPEED" "$MEM"
+printf 'switchboard vs sngrep, median against median wall time: %.1fx\n' "$(echo "$(rate "$SB_MED") / $(rate "$NG_MED")" | bc -l)"
 printf 'switchboard vs tshark: %.1fx messages/s by wall time, %.1fx by CPU time, 1/%.1f of the peak RSS\n' \
   "$(echo "$SB_RATE / $TS_RATE" | bc -l)" "$(echo "$(rate "$SB_CPU") / $(rate "$TS_CPU")" | bc -l)" "$(echo "$TS_RSS / $SB_RSS" | bc -l)"
 echo "dialogs: switchboard $SB_DIALOGS Call-IDs, sngrep $NG_DIALOGS"
