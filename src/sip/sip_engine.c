@@ -118,43 +118,6 @@ static const struct gone *gone_get(const sip_engine *e, uint64_t key)
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
-/* The engine's hash of a Call-ID, branch or tag: 8 bytes at a time (the last word overlaps
- * the one before it; shorter strings in two overlapping halves), then mixed by murmur3's
- * finaliser so that every bit depends on every byte. Only the engine sees these values (the
- * dialog table, the released-call index, the event compare: equality and spread). */
-static uint64_t str_hash(const char *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w = 0;
-    if (n >= 8) {
-        const char *last = p + n - 8;
-        for (; p < last; p += 8) {
-            memcpy(&w, p, 8);
-            h = (h ^ w) * 0xff51afd7ed558ccdULL;
-            h ^= h >> 29;
-        }
-        memcpy(&w, last, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + n - 4, 4);
-        w = (uint64_t)a << 32 | b;
-    } else if (n) {
-        w = (uint64_t)(unsigned char)p[0] << 16 | (uint64_t)(unsigned char)p[n / 2] << 8 |
-            (unsigned char)p[n - 1];
-    }
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ h >> 33;
-}
-
-static uint32_t h32(sip_str s)
-{
-    return s.n ? (uint32_t)str_hash(s.p, s.n) : 0;
-}
-
 static void lru_unlink(sip_engine *e, sip_dlg *d)
 {
     if (d->lprev)
@@ -943,7 +906,9 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *ms
         else
             rec.transport = SIP_TP_UDP;
     }
-    uint64_t key = str_hash(m->call_id.p, m->call_id.n);
+    /* the keys: from the reader thread when it had time for them (sip_msg_keys), else here */
+    const sip_keys keys = sip_msg_keys_of(m);
+    uint64_t key = keys.call_id;
     sip_dlg *d = dlg_find(e, key, m->call_id);
     if (!d) {
         /* a request with a new CSeq after the release (a REGISTER refresh on the same
@@ -988,8 +953,7 @@ int sip_engine_feed_parsed(sip_engine *e, const sip_record *r, const sip_msg *ms
     sip_ev x = {
         .frame = rec.frame, .t = rec.time_us, .src = rec.src, .dst = rec.dst, .cseq = m->cseq,
         .status = (uint16_t)(m->is_request ? 0 : m->status), .method = (uint8_t)m->method,
-        .branch = h32(m->via.branch),
-        .totag = m->is_request ? 0 : h32(m->to_tag), /* compared between responses only */
+        .branch = keys.branch, .totag = keys.to_tag,
         .len = (uint32_t)m->msg_len,
     };
     if (m->body.n && m->content_type.n)

@@ -91,38 +91,59 @@ char *sip_str_dup(sip_str s)
     return d;
 }
 
-/* A fast in-process hash (8 bytes per step, multiply-xorshift mixing); not stable across
- * machines of different byte order, which it never needs to be. */
-uint64_t sip_hash(const void *p, size_t n)
+/* A fast in-process hash: 8 bytes at a time (the last word overlaps the one before it;
+ * shorter strings in two overlapping halves), then murmur3's finaliser, so that every bit
+ * depends on every byte. Not stable across machines of different byte order, which it never
+ * needs to be: the values live in tables of one process (dialogs, released calls, media). */
+uint64_t sip_hash(const void *data, size_t n)
 {
-    const unsigned char *s = p;
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, s, 8);
-        h ^= v;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-        s += 8;
-        n -= 8;
-    }
-    /* the 0..7 tail bytes at their little-endian positions, as memcpy into a zeroed word
-     * would place them, from two overlapping loads instead of a variable-length copy */
-    uint64_t v = 0;
-    if (n >= 4) {
-        uint32_t lo, hi;
-        memcpy(&lo, s, 4);
-        memcpy(&hi, s + n - 4, 4);
-        v = (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+    const char *p = data;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w = 0;
+    if (n >= 8) {
+        const char *last = p + n - 8;
+        for (; p < last; p += 8) {
+            memcpy(&w, p, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdULL;
+            h ^= h >> 29;
+        }
+        memcpy(&w, last, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        w = (uint64_t)a << 32 | b;
     } else if (n) {
-        v = (uint64_t)s[0] | (uint64_t)s[n / 2] << (8 * (n / 2)) | (uint64_t)s[n - 1] << (8 * (n - 1));
+        w = (uint64_t)(unsigned char)p[0] << 16 | (uint64_t)(unsigned char)p[n / 2] << 8 |
+            (unsigned char)p[n - 1];
     }
-    h ^= v;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-    return h;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ h >> 33;
+}
+
+static uint32_t key32(sip_str s)
+{
+    return s.n ? (uint32_t)sip_hash(s.p, s.n) : 0;
+}
+
+sip_keys sip_msg_keys_of(const sip_msg *m)
+{
+    if (m->keyed)
+        return m->keys;
+    return (sip_keys){
+        .call_id = sip_hash(m->call_id.p, m->call_id.n),
+        .branch = key32(m->via.branch),
+        .to_tag = m->is_request ? 0 : key32(m->to_tag), /* compared between responses only */
+    };
+}
+
+void sip_msg_keys(sip_msg *m)
+{
+    m->keys = sip_msg_keys_of(m);
+    m->keyed = true;
 }
 
 /* Case-insensitive equality with a lowercase literal (header and parameter names: letters,

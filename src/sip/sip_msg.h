@@ -49,6 +49,13 @@ typedef struct sip_via {
     int rport;         /* 0 when the parameter is empty */
 } sip_via;
 
+/* The engine's hashes of a message: Call-ID, top Via branch, To tag (responses only; the
+ * 32-bit ones 0 when the string is empty). */
+typedef struct sip_keys {
+    uint64_t call_id;
+    uint32_t branch, to_tag;
+} sip_keys;
+
 typedef struct sip_msg {
     bool is_request;
     sip_method method;  /* request method, or the CSeq method for responses */
@@ -67,6 +74,8 @@ typedef struct sip_msg {
     sip_str contact_host; /* filled by sip_msg_details() */
     int contact_port;
     bool details;
+    bool keyed;          /* sip_msg_keys: keys is set */
+    sip_keys keys;
     unsigned n_record_route;
     int reason_q850;    /* first Reason: Q.850;cause=N (0 none) */
     int reason_sip;     /* Reason: SIP;cause=N (0 none) */
@@ -95,6 +104,13 @@ bool sip_looks_like_sip(const char *data, size_t len);
  * body it has (datagram truncated by the capture snap length); *truncated is set. */
 int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated);
 
+/* The engine's keys of the message (Call-ID, top Via branch, To tag of a response), computed
+ * once: by the capture pipeline's reader thread while the bytes are in its cache when the
+ * engine thread is the slower one, else by the engine. Idempotent. */
+void sip_msg_keys(sip_msg *m);
+/* m->keys when set, else computed now (m unchanged). */
+sip_keys sip_msg_keys_of(const sip_msg *m);
+
 /* The second, on-demand pass over a parsed message: user parts of the From/To URIs and the
  * first Contact's host and port (only a dialog's first request and the NAT checks need them,
  * so the hot path skips the URI parsing). Idempotent. */
@@ -114,7 +130,7 @@ bool sip_str_eq(sip_str s, const char *lit);      /* exact, case-sensitive */
 bool sip_str_ieq(sip_str s, const char *lit);     /* case-insensitive */
 bool sip_str_iprefix(sip_str s, const char *lit); /* case-insensitive prefix */
 char *sip_str_dup(sip_str s);                     /* malloc'd NUL-terminated copy, NULL if empty */
-uint64_t sip_hash(const void *p, size_t n);       /* FNV-1a 64 */
+uint64_t sip_hash(const void *p, size_t n);       /* fast, in-process (see sip_msg.c) */
 /* Parses a host:port or [v6]:port string view into host and port (0 when absent). */
 void sip_split_hostport(sip_str hp, sip_str *host, int *port);
 

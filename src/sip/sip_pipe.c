@@ -251,8 +251,11 @@ void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *
     it->r = *r;
     if (m != &it->m)
         it->m = *m;
-    if (rd->pipe->details_here && it->m.is_request && !it->m.to_tag.n)
-        sip_msg_details(&it->m); /* else the engine does it (sip_engine_feed_parsed) */
+    if (rd->pipe->details_here) { /* else the engine does these (sip_engine_feed_parsed) */
+        sip_msg_keys(&it->m);
+        if (it->m.is_request && !it->m.to_tag.n)
+            sip_msg_details(&it->m);
+    }
     rd->st->sip_messages++;
 }
 
