@@ -871,8 +871,11 @@ static void apply_header(sip_msg *m, enum hdr h, sip_str v)
     sip_str el;
     switch (h) {
     case H_VIA: {
-        if (m->n_via == 0)
-            parse_via(v, &m->via);
+        if (m->n_via == 0) {
+            m->via_value = v;
+            if (!m->deferred)
+                parse_via(v, &m->via);
+        }
         if (!mchr(v.p, ',', v.n)) { /* the common case: one Via per header line */
             m->n_via++;
             break;
@@ -889,7 +892,8 @@ static void apply_header(sip_msg *m, enum hdr h, sip_str v)
     case H_TO:
         if (!m->to.p) {
             m->to = v;
-            parse_tag(v, &m->to_tag);
+            if (!m->deferred)
+                parse_tag(v, &m->to_tag);
         }
         break;
     case H_CALLID:
@@ -1005,10 +1009,34 @@ static inline sip_str value_trim(const char *p, size_t s, size_t e)
     return (sip_str){p + s, e - s};
 }
 
+static int parse_msg(const char *data, size_t len, sip_msg *m, bool *truncated, bool defer);
+
 int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated)
+{
+    return parse_msg(data, len, m, truncated, false);
+}
+
+int sip_msg_parse_deferred(const char *data, size_t len, sip_msg *m, bool *truncated)
+{
+    return parse_msg(data, len, m, truncated, true);
+}
+
+void sip_msg_finish(sip_msg *m)
+{
+    if (!m->deferred)
+        return;
+    m->deferred = false;
+    if (m->via_value.p)
+        parse_via(m->via_value, &m->via);
+    if (m->to.p)
+        parse_tag(m->to, &m->to_tag);
+}
+
+static int parse_msg(const char *data, size_t len, sip_msg *m, bool *truncated, bool defer)
 {
     memset(m, 0, sizeof *m);
     m->content_length = -1;
+    m->deferred = defer;
     if (truncated)
         *truncated = false;
     size_t i = 0;

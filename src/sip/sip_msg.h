@@ -68,12 +68,14 @@ typedef struct sip_msg {
     uint32_t cseq;
     sip_method cseq_method;
     sip_str cseq_method_str;
-    sip_via via;        /* the top Via */
+    sip_via via;        /* the top Via (after sip_msg_finish when parsed deferred) */
+    sip_str via_value;  /* the top Via header's value */
     unsigned n_via;     /* Via entries, counting comma-joined ones */
     sip_str contact;    /* the Contact value (after sip_msg_details: its first element) */
     sip_str contact_host; /* filled by sip_msg_details() */
     int contact_port;
     bool details;
+    bool deferred;      /* sip_msg_parse_deferred: via and to_tag wait for sip_msg_finish */
     bool keyed;          /* sip_msg_keys: keys is set */
     sip_keys keys;
     unsigned n_record_route;
@@ -103,6 +105,12 @@ bool sip_looks_like_sip(const char *data, size_t len);
  * CSeq). When the body is shorter than Content-Length the message is still parsed with the
  * body it has (datagram truncated by the capture snap length); *truncated is set. */
 int sip_msg_parse(const char *data, size_t len, sip_msg *m, bool *truncated);
+
+/* sip_msg_parse without the top Via's fields and the To tag, which sip_msg_finish reads later:
+ * the capture pipeline's reader thread leaves this part to the engine thread while the engine
+ * has time to spare (sip_pipe.c). sip_msg_finish does nothing for a message parsed in full. */
+int sip_msg_parse_deferred(const char *data, size_t len, sip_msg *m, bool *truncated);
+void sip_msg_finish(sip_msg *m);
 
 /* The engine's keys of the message (Call-ID, top Via branch, To tag of a response), computed
  * once: by the capture pipeline's reader thread while the bytes are in its cache when the

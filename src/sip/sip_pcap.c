@@ -177,7 +177,9 @@ static void udp_payload(sip_reader *rd, const sip_addr *src, const sip_addr *dst
         const char *d = sip_reader_stage(rd, orig, n, &token);
         sip_msg local, *mp = sip_reader_msg_slot(token, &local);
         bool tr;
-        if (sip_msg_parse(d, n, mp, &tr) < 0) {
+        int rc = token && sip_reader_defer(rd) ? sip_msg_parse_deferred(d, n, mp, &tr)
+                                               : sip_msg_parse(d, n, mp, &tr);
+        if (rc < 0) {
             sip_reader_unstage(rd, token);
             rd->st->frames_skipped++;
             return;

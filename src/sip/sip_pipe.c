@@ -57,6 +57,7 @@ static void consume(sip_engine *e, pipe_batch *b, bool *err)
             sip_engine_feed_rtp(e, it->r.time_us, it->r.frame, &it->src, &it->dst, it->head, it->len);
             continue;
         }
+        sip_msg_finish(&it->m); /* what the reader left (sip_reader_defer) */
         if (sip_engine_feed_parsed(e, &it->r, &it->m) < 0)
             *err = true;
     }
@@ -171,6 +172,11 @@ void sip_pipe_finish(sip_reader *rd)
     free(rd->pipe_arg);
     rd->pipe = NULL;
     rd->pipe_arg = NULL;
+}
+
+bool sip_reader_defer(const sip_reader *rd)
+{
+    return rd->pipe && !rd->pipe->details_here;
 }
 
 uint64_t sip_pipe_batch(sip_reader *rd)

@@ -38,6 +38,9 @@ void sip_reader_emit(sip_reader *rd, const sip_record *r);
 const char *sip_reader_stage(sip_reader *rd, const char *data, size_t n, void **token);
 void sip_reader_unstage(sip_reader *rd, void *token);
 void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *m, void *token);
+/* Whether a staged message is parsed with sip_msg_parse_deferred: the engine thread has caught
+ * up with the reader, so the parts it can do itself are left to it. */
+bool sip_reader_defer(const sip_reader *rd);
 /* Where to parse a staged message: the pipeline slot's own sip_msg (emit_parsed then copies
  * nothing), or local when the message was not staged. */
 sip_msg *sip_reader_msg_slot(void *token, sip_msg *local);
