@@ -21,15 +21,14 @@ static int lower(int c)
 /* Character classes, one table load per byte in the scanning loops: C_WS white space
  * (SP HT CR LF), C_TOK RFC 3261 token characters, C_DIG digits, C_STOP the end of a
  * parameter value (';' ',' or white space), C_UEND the end of a URI's host part (';' '?' '>'
- * or white space), C_LIST the characters a comma list split looks at ('"' '<' '>' ','),
- * C_SCWS ';' or white space, C_PNAME the end of a parameter name (';' '=' ',' white space). */
-enum { C_WS = 1, C_TOK = 2, C_DIG = 4, C_STOP = 8, C_UEND = 16, C_LIST = 32, C_SCWS = 64,
-       C_PNAME = 128 };
+ * or white space), C_SCWS ';' or white space, C_PNAME the end of a parameter name (';' '='
+ * ',' white space). */
+enum { C_WS = 1, C_TOK = 2, C_DIG = 4, C_STOP = 8, C_UEND = 16, C_SCWS = 64, C_PNAME = 128 };
 static const unsigned char cls[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 217, 217, 0, 0, 217, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    217, 2, 32, 0, 0, 2, 0, 2, 0, 0, 2, 2, 168, 2, 2, 0,
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 216, 32, 128, 48, 16,
+    217, 2, 0, 0, 0, 2, 0, 2, 0, 0, 2, 2, 136, 2, 2, 0,
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 216, 0, 128, 16, 16,
     0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 2,
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
