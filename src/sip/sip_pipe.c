@@ -44,7 +44,9 @@ struct sip_pipe {
     bool done;
     bool feed_error;
     uint64_t flushed, consumed; /* batches handed over / consumed so far */
-    bool details_here;       /* the reader parses dialog details (the engine is behind) */
+    bool reader_full;        /* the engine is behind: the reader parses in full, dialog details
+                                and keys too; else it leaves the top Via, the To tag, the
+                                details and the keys to the engine (sip_reader_defer) */
 };
 
 /* ---- engine thread ------------------------------------------------------------------------- */
@@ -108,7 +110,7 @@ static void flush(struct sip_pipe *p)
     pthread_mutex_lock(&p->mu);
     /* the work that can be done on either side goes where there is time for it: with batches
      * still queued the engine is the slower thread, so the reader takes it on */
-    p->details_here = p->n_full > 0;
+    p->reader_full = p->n_full > 0;
     p->n_full++;
     p->flushed++;
     pthread_cond_broadcast(&p->cv);
@@ -176,7 +178,7 @@ void sip_pipe_finish(sip_reader *rd)
 
 bool sip_reader_defer(const sip_reader *rd)
 {
-    return rd->pipe && !rd->pipe->details_here;
+    return rd->pipe && !rd->pipe->reader_full;
 }
 
 uint64_t sip_pipe_batch(sip_reader *rd)
@@ -257,7 +259,7 @@ void sip_reader_emit_parsed(sip_reader *rd, const sip_record *r, const sip_msg *
     it->r = *r;
     if (m != &it->m)
         it->m = *m;
-    if (rd->pipe->details_here) { /* else the engine does these (sip_engine_feed_parsed) */
+    if (rd->pipe->reader_full) { /* else the engine does these (sip_engine_feed_parsed) */
         sip_msg_keys(&it->m);
         if (it->m.is_request && !it->m.to_tag.n)
             sip_msg_details(&it->m);
